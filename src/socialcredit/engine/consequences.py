@@ -1,0 +1,97 @@
+"""Phase 7: tiers and their consequences, the blacklist's hard sanctions (MODEL.md step 7).
+
+Consequences live in a small table, one row per tier plus a last row for unenrolled
+agents; an agent's row is a lookup, never a per-agent copy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from . import rng
+
+TRAVEL, LOANS, LOAN_RATE, INTERNET, JOBS, WAIT, DATING, PERK = range(8)
+COLUMNS = ("travel", "loans", "loan_rate", "internet_speed", "job_access", "service_wait", "dating_prominence", "perk_value")
+
+
+def consequence_table(policy) -> np.ndarray:
+    """(T + 1, 8) float64: tiers in order, then the unenrolled row."""
+    rows = [[float(getattr(t, c)) for c in COLUMNS] for t in policy.tiers]
+    rows.append([float(getattr(policy.unenrolled, c)) for c in COLUMNS])
+    return np.asarray(rows, dtype=np.float64)
+
+
+@njit(inline="always", cache=True)
+def tier_index(score, tier_mins):
+    """Highest tier whose min_score <= score (tiers sorted; the first tier starts at score_min)."""
+    lo = 0
+    hi = len(tier_mins)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if tier_mins[mid] <= score:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@njit(inline="always", cache=True)
+def row_of(enrolled, tier, n_tiers):
+    return tier if enrolled else n_tiers
+
+
+@njit(inline="always", cache=True)
+def job_access(table, row, blacklisted, bl_enabled, bl_jobs):
+    j = table[row, JOBS]
+    if blacklisted and bl_enabled and bl_jobs < j:
+        j = bl_jobs
+    return j
+
+
+@njit(inline="always", cache=True)
+def may_travel(table, row, blacklisted, bl_enabled, bl_travel_ban):
+    if blacklisted and bl_enabled and bl_travel_ban:
+        return False
+    return table[row, TRAVEL] > 0.5
+
+
+@njit(inline="always", cache=True)
+def may_borrow(table, row, blacklisted, bl_enabled, bl_loan_ban):
+    if blacklisted and bl_enabled and bl_loan_ban:
+        return False
+    return table[row, LOANS] > 0.5
+
+
+@njit(parallel=True, cache=True)
+def apply_tiers(key, score, enrolled, blacklisted, tier, previous_tier, tier_mins, table,
+                bl_enabled, bl_travel_ban, bl_jobs, travel_demand,
+                income_now, dissent, expressed, boldness, punished, severity_paid,
+                travel_denied, times_travel_denied, welfare):
+    """New tiers, travel denials and the welfare index of the step.
+
+    Welfare (an index in utility units, documented in docs/model.md): log income, plus the
+    internet-speed and dating-prominence perks, minus waits for services, denied travel, the
+    cost of self-censorship β(δ − a) (Daymude et al. 2025) and the punishment received.
+    """
+    n = len(score)
+    n_tiers = len(tier_mins)
+    for i in prange(n):
+        previous_tier[i] = tier[i]
+        t = tier_index(score[i], tier_mins)
+        tier[i] = t
+        row = row_of(enrolled[i], t, n_tiers)
+        wants = rng.bernoulli(key, i, 0, travel_demand)
+        denied = wants and not may_travel(table, row, blacklisted[i], bl_enabled, bl_travel_ban)
+        travel_denied[i] = denied
+        if denied:
+            times_travel_denied[i] += 1
+        w = np.log1p(max(income_now[i], 0.0))
+        w += 0.5 * (table[row, INTERNET] - 1.0) + 0.5 * (table[row, DATING] - 1.0)
+        w -= 0.1 * table[row, WAIT]
+        if denied:
+            w -= 1.0
+        w -= boldness[i] * (dissent[i] - expressed[i])
+        if punished[i]:
+            w -= severity_paid
+        welfare[i] = w

@@ -1,0 +1,131 @@
+"""Phase 2: expression and the chilling effect (MODEL.md step 2).
+
+Daymude, Axelrod & Forrest (2025), "Strategic analysis of dissent and self-censorship",
+PNAS: an agent with desired dissent δ and boldness β picks a ∈ [0, δ] maximising
+U = −β(δ − a) − E[punishment], observed with probability ν + (1 − ν)a, punished when
+observed and a > τ; the closed forms below are the paper's (its code, opt_action.py).
+Agents act on their *perceived* ν and ψ. Posts are Poisson; by thinning, critical posts are
+Poisson(rate · a) and the others Poisson(rate · (1 − a)), of which a share are pro-state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from . import rng
+
+COMPLIANT, SELF_CENSORING, DEFIANT = 0, 1, 2
+
+
+@njit(inline="always", cache=True)
+def optimal_dissent(delta, beta, nu, tau, psi, proportional):
+    """The optimal action a* (Daymude et al. 2025, uniform and proportional punishment)."""
+    if delta <= tau or psi <= 0.0:
+        return delta
+    if not proportional:
+        # uniform: defiant if β > (1−ν)ψ and δ > d_uni = (βτ + νψ)/(β − (1−ν)ψ); else self-censor at τ
+        if beta > (1.0 - nu) * psi and delta > (beta * tau + nu * psi) / (beta - (1.0 - nu) * psi):
+            return delta
+        return tau
+    # proportional: a* = d_var = (τ + (β − νψ)/((1−ν)ψ))/2 clipped to [τ, δ]; ν = 1 compares β with ψ
+    if nu >= 1.0:
+        return delta if beta >= psi else tau
+    d = 0.5 * (tau + (beta - nu * psi) / ((1.0 - nu) * psi))
+    if delta <= d:
+        return delta
+    if tau >= d:
+        return tau
+    return d
+
+
+def defiance_threshold(beta, nu, tau, psi):
+    """d_uni (uniform punishment): the desired dissent above which an agent defies."""
+    return (beta * tau + nu * psi) / (beta - (1.0 - nu) * psi)
+
+
+def interior_optimum(beta, nu, tau, psi):
+    """d_var (proportional punishment): the interior optimum of a."""
+    return 0.5 * (tau + (beta - nu * psi) / ((1.0 - nu) * psi))
+
+
+def classify(dissent: np.ndarray, expressed: np.ndarray, tolerance: float) -> np.ndarray:
+    """0 compliant (δ ≤ τ), 1 self-censoring (a < δ), 2 defiant (a = δ > τ)."""
+    out = np.full(len(dissent), DEFIANT, dtype=np.int8)
+    out[expressed < dissent] = SELF_CENSORING
+    out[dissent <= tolerance] = COMPLIANT
+    return out
+
+
+@njit(parallel=True, cache=True)
+def express(key, enrolled, dissent, boldness, perc_nu, perc_psi, nu, tau, proportional,
+            posting_rate, conformity, loyalty_base, loyalty_gain,
+            expressed, critical, pro_state, observed):
+    n = len(dissent)
+    for i in prange(n):
+        d = np.float64(dissent[i])
+        if enrolled[i]:
+            a = optimal_dissent(d, np.float64(boldness[i]), np.float64(perc_nu[i]), tau,
+                                np.float64(perc_psi[i]), proportional)
+            loyalty = min(1.0, loyalty_base + loyalty_gain * conformity[i])
+        else:
+            a = d
+            loyalty = loyalty_base
+        expressed[i] = a
+        rate = np.float64(posting_rate[i])
+        critical[i] = min(rng.poisson(key, i, 1, rate * a), 32767)
+        pro_state[i] = min(rng.poisson(key, i, 3, rate * (1.0 - a) * loyalty), 32767)
+        observed[i] = enrolled[i] and a > tau and rng.uniform(key, i, 0) < nu + (1.0 - nu) * a
+
+
+def express_all(sim) -> None:
+    st, pop, sp = sim.state, sim.population, sim.scenario.policy.speech
+    ex = sim.scenario.behaviour.expression
+    gain = ex.loyalty_response * max(sim.scenario.policy.points.post_pro_state, 0.0)
+    express(sim.key(rng.EXPRESSION), st.enrolled, pop.dissent, pop.boldness,
+            st.perceived_surveillance, st.perceived_severity, sp.surveillance, sp.tolerance,
+            sp.punishment == "proportional", pop.posting_rate, pop.conformity,
+            ex.loyalty_base, gain, st.expressed_dissent, st.critical_posts, st.pro_state_posts, st.observed)
+
+
+@njit(parallel=True, cache=True)
+def learn_fear(indptr, indices, alive, enrolled, expressed, observed, punished, nudges,
+               tau, severity, rate, nudge_fear, perc_nu, perc_psi):
+    """Perceived ν and ψ move toward what an agent sees happen to itself and its friends.
+
+    Among the visible dissenters k (self and friends with a_k > τ, enrolled), the authority
+    observes each with probability ν + (1 − ν)a_k, so ν̂ = (O − Σa)/(D − Σa) estimates ν
+    (informants' reports push it up: they raise effective surveillance). A punishment seen
+    moves ψ toward the severity applied; each nudge received adds `nudge_fear`.
+    """
+    n = len(expressed)
+    for i in prange(n):
+        d = 0.0
+        o = 0.0
+        sa = 0.0
+        seen_punishment = punished[i]
+        if enrolled[i] and expressed[i] > tau:
+            d += 1.0
+            sa += expressed[i]
+            if observed[i]:
+                o += 1.0
+        for k in range(indptr[i], indptr[i + 1]):
+            if alive[k]:
+                j = indices[k]
+                if enrolled[j] and expressed[j] > tau:
+                    d += 1.0
+                    sa += expressed[j]
+                    if observed[j]:
+                        o += 1.0
+                if punished[j]:
+                    seen_punishment = True
+        nu_i = np.float64(perc_nu[i])
+        if d - sa > 1e-9:
+            est = min(1.0, max(0.0, (o - sa) / (d - sa)))
+            nu_i += rate * (est - nu_i)
+        psi_i = np.float64(perc_psi[i])
+        if seen_punishment:
+            psi_i += rate * (severity - psi_i)
+        psi_i += nudge_fear * nudges[i]
+        perc_nu[i] = nu_i
+        perc_psi[i] = psi_i

@@ -1,0 +1,85 @@
+"""Counter-based randomness: every draw is a pure function of (seed, step, phase, agent, slot).
+
+A run is therefore bit-identical for the same scenario and seed whatever the number of
+threads or the order in which agents are visited (DESIGN.md, 'Performance and memory').
+The mixer is SplitMix64's finaliser (Steele, Lea & Flood 2014), applied in a chain.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+_G = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0
+
+# Phase ids: one independent stream per (step, phase).
+ADOPTION = 1
+EXPRESSION = 2
+CONSUMPTION = 3
+FINANCE = 4
+REPORTING = 5
+CONSEQUENCES = 7
+UNFRIEND = 8
+NUDGE = 9
+SHARE = 10
+
+
+@njit(inline="always", cache=True)
+def mix(z):
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True)
+def stream_key(seed, step, phase):
+    """The key of one (seed, step, phase) stream."""
+    k = mix(np.uint64(seed) + _G)
+    k = mix(k ^ (np.uint64(step) * _G))
+    return mix(k ^ (np.uint64(phase) * _M1))
+
+
+def key(seed: int, step: int, phase: int) -> np.uint64:
+    return np.uint64(stream_key(np.uint64(seed), np.uint64(step), np.uint64(phase)))
+
+
+@njit(inline="always", cache=True)
+def uniform(key, agent, slot):
+    """A uniform draw in [0, 1) for (agent, slot) of a stream; slot may be another agent's id."""
+    h = mix(np.uint64(key) ^ (np.uint64(agent) * _G))
+    h = mix(h ^ ((np.uint64(slot) + np.uint64(1)) * _M2))
+    return np.float64(h >> _S11) * _INV53
+
+
+@njit(inline="always", cache=True)
+def bernoulli(key, agent, slot, p):
+    return uniform(key, agent, slot) < p
+
+
+@njit(cache=True)
+def poisson(key, agent, slot, lam):
+    """Poisson(lam) by inversion of one uniform; a rounded normal above lam = 60 (two uniforms)."""
+    if lam <= 0.0:
+        return 0
+    if lam > 60.0:
+        u1 = uniform(key, agent, slot)
+        u2 = uniform(key, agent, slot + 1000)
+        z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+        k = int(math.floor(lam + math.sqrt(lam) * z + 0.5))
+        return k if k > 0 else 0
+    u = uniform(key, agent, slot)
+    p = math.exp(-lam)
+    f = p
+    k = 0
+    while u > f and k < 400:
+        k += 1
+        p *= lam / k
+        f += p
+    return k

@@ -1,0 +1,210 @@
+"""Simulation: executes a Scenario step by step - the phase pipeline of MODEL.md.
+
+The scenario (description) is separate from the simulation (execution), and data
+collection is separate from both: observers are called with the simulation after every
+step (the default one, `metrics.Recorder`, records MODEL.md's measures).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import graph as graphs
+from .engine import adoption, conduct, consumption, expression, finance, reporting, rng, scoring, social
+from .engine.consequences import apply_tiers, consequence_table
+from .engine.state import State
+from .metrics import Recorder
+from .population import make_population
+from .scenario import Scenario, ScenarioError
+
+Observer = Callable[["Simulation"], None]
+
+#: compaction runs when this share of CSR entries is dead
+COMPACT_AT = 0.25
+
+
+def _network_seed(seed: int) -> int:
+    return int(np.random.SeedSequence([seed, 0x6E6574]).generate_state(1, np.uint32)[0])
+
+
+def build_graph(scenario: Scenario, group: np.ndarray | None = None) -> tuple[int, np.ndarray, np.ndarray | None]:
+    """(n_nodes, edges, original ids or None) for the scenario's network."""
+    net = scenario.network
+    seed = _network_seed(scenario.seed)
+    n = scenario.population.agents
+    if net.kind == "edge_list":
+        try:
+            n, edges, ids = graphs.load_edge_list(net.path)
+        except graphs.EdgeListError as exc:
+            raise ScenarioError(f"network.path = {net.path!r}: {exc}") from None
+        return n, edges, ids
+    if net.kind == "barabasi_albert":
+        if n <= net.m:
+            raise ScenarioError(f"population.agents = {n}: expected more than network.m = {net.m} agents")
+        return n, graphs.barabasi_albert(n, net.m, seed), None
+    if net.kind == "watts_strogatz":
+        if n <= net.k:
+            raise ScenarioError(f"population.agents = {n}: expected more than network.k = {net.k} agents")
+        return n, graphs.watts_strogatz(n, net.k, net.rewire, seed), None
+    if net.kind == "erdos_renyi":
+        return n, graphs.erdos_renyi(n, net.mean_degree, seed), None
+    if net.kind == "stochastic_block":
+        return n, graphs.stochastic_block(group, net.degree_within, net.degree_between, seed), None
+    raise ScenarioError(f"network.kind = {net.kind!r}: unknown")
+
+
+class Simulation:
+    """One run of a scenario: `sim.step()` advances one week; `sim.run()` to the end."""
+
+    def __init__(self, scenario: Scenario, *, observers: list[Observer] | None = None):
+        t0 = time.perf_counter()
+        self.scenario = scenario
+        if scenario.network.kind == "edge_list":
+            n, edges, self.original_ids = build_graph(scenario)
+            self.population = make_population(scenario, n)
+        else:
+            n = scenario.population.agents
+            self.population = make_population(scenario, n)
+            n, edges, self.original_ids = build_graph(scenario, self.population.group)
+        self.graph = graphs.FriendGraph.from_edges(n, edges)
+        del edges
+        pol, beh = scenario.policy, scenario.behaviour
+        self.tier_mins = np.array([t.min_score for t in pol.tiers], dtype=np.float64)
+        self.table = consequence_table(pol)
+        cats = beh.consumption.categories
+        self.purchase_points = np.array([pol.points.purchase.get(c.name, 0.0) for c in cats], dtype=np.float64)
+        self.purchase_prices = np.array([c.price for c in cats], dtype=np.float64)
+        self.points = scoring.points_vector(pol.points)
+        perception = beh.expression.initial_perception
+        self.state = State.initial(self.population, len(cats), beh.finance.initial_wealth,
+                                   min(1.0, pol.speech.surveillance * perception), pol.speech.severity * perception)
+        st = self.state
+        st.tier[:] = np.searchsorted(self.tier_mins, st.score, side="right") - 1
+        st.previous_tier[:] = st.tier
+        self.dropped_per_row = np.zeros(n, np.int32)
+        self.shared_now = np.zeros(n, np.bool_)
+        self._next_score = np.empty_like(st.score)
+        self.penalty = np.zeros(n, np.float64)
+        self.step_index = 0
+        self.recorder = Recorder(self)
+        self.observers: list[Observer] = [self.recorder] + list(observers or [])
+        self.initial_agents = self.agent_table()
+        self.initial_edges = self.graph.edge_array()
+        self.setup_seconds = time.perf_counter() - t0
+        self.step_seconds: list[float] = []
+        self._observe()
+
+    # -- randomness -------------------------------------------------------------------
+    def key(self, phase: int) -> np.uint64:
+        """The counter-based stream of (seed, step, phase)."""
+        return rng.key(self.scenario.seed, self.step_index, phase)
+
+    # -- the step ---------------------------------------------------------------------
+    def step(self) -> None:
+        """One step, MODEL.md's phases 1-9 in order."""
+        t0 = time.perf_counter()
+        self.step_index += 1
+        sc, st, pop, g = self.scenario, self.state, self.population, self.graph
+        pol, beh = sc.policy, sc.behaviour
+        sp = pol.speech
+        proportional = sp.punishment == "proportional"
+        # 1. adoption
+        adoption.adopt(self)
+        # 2. expression
+        expression.express_all(self)
+        # 3. consumption
+        consumption.consume_all(self)
+        # 4. finance
+        finance.finance_all(self)
+        # 5. reporting
+        reporting.report_all(self)
+        # offline behaviour: good deeds of the step
+        conduct.good_deeds(self.key(conduct.GOOD_DEEDS), beh.social.good_deed_rate, st.good_deeds)
+        # 6. scoring
+        scoring.sanctions_for_dissent(st.enrolled, st.observed, st.expressed_dissent, sp.tolerance, sp.severity,
+                                      proportional, sp.points_per_severity, st.punished, self.penalty, st.times_punished)
+        fr = pol.friends
+        scoring.update(g.indptr, g.indices, g.alive, st.score, st.baseline, st.enrolled, self.points, self.purchase_points,
+                       st.critical_posts, st.pro_state_posts, st.purchases, st.repaid, st.missed, st.judgment,
+                       st.reports_made, st.reports_true, st.reports_false, st.good_deeds, st.punished, self.penalty,
+                       pol.reversion, scoring.MODES[fr.mode], fr.weight, fr.drag_penalty, fr.drag_threshold,
+                       pol.score_min, pol.score_max, self._next_score)
+        st.score, self._next_score = self._next_score, st.score
+        # 7. tiers and consequences
+        bl = pol.blacklist
+        apply_tiers(self.key(rng.CONSEQUENCES), st.score, st.enrolled, st.blacklisted, st.tier, st.previous_tier,
+                    self.tier_mins, self.table, bl.enabled, bl.travel_ban, bl.job_access, beh.social.travel_demand,
+                    st.income_now, pop.dissent, st.expressed_dissent, pop.boldness, st.punished, sp.severity,
+                    st.travel_denied, st.times_travel_denied, st.welfare)
+        # 8. social dynamics: nudges, sharing, fear learning, then unfriending (effective next step)
+        vis, so, ex = pol.visibility, beh.social, beh.expression
+        social.nudge(self.key(rng.NUDGE), g.indptr, g.indices, g.alive, st.score, st.enrolled, st.shared, vis.public,
+                     vis.nudge_threshold, so.nudge_probability, st.nudges)
+        social.share(self.key(rng.SHARE), st.score, st.enrolled, vis.share_threshold, so.share_probability,
+                     st.shared, self.shared_now)
+        expression.learn_fear(g.indptr, g.indices, g.alive, st.enrolled, st.expressed_dissent, st.observed, st.punished,
+                              st.nudges, sp.tolerance, sp.severity, ex.learning_rate, ex.nudge_fear,
+                              st.perceived_surveillance, st.perceived_severity)
+        social.unfriend(self.key(rng.UNFRIEND), g.indptr, g.indices, g.alive, st.score, st.enrolled, st.shared,
+                        vis.public, pop.conformity, vis.unfriend_threshold, so.unfriend_probability,
+                        fr.mode == "drag", fr.drag_threshold, so.non_drag_factor, self.dropped_per_row)
+        # 9. record
+        self._observe()
+        if g.dead_fraction() > COMPACT_AT:
+            g.compact()
+        self.step_seconds.append(time.perf_counter() - t0)
+
+    def _observe(self) -> None:
+        for observer in self.observers:
+            observer(self)
+
+    def run(self, steps: int | None = None, progress: Callable[[int], None] | None = None) -> "Simulation":
+        """Run `steps` more steps (default: the scenario's remaining steps)."""
+        todo = self.scenario.steps - self.step_index if steps is None else steps
+        for _ in range(max(todo, 0)):
+            self.step()
+            if progress is not None:
+                progress(self.step_index)
+        return self
+
+    # -- outputs ----------------------------------------------------------------------
+    def metrics_frame(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self.recorder.rows)
+
+    def agent_table(self) -> pd.DataFrame:
+        """Agent table of the current state: traits, baseline, group, score and counters."""
+        st, pop, pol = self.state, self.population, self.scenario.policy
+        tiers = np.array([t.name for t in pol.tiers], dtype=object)
+        data = {
+            "agent_id": np.arange(st.size, dtype=np.int64),
+            "group_name": pd.Categorical.from_codes(pop.group.astype(np.int64), categories=pop.group_names),
+            "baseline_score": st.baseline.copy(),
+            "score": st.score.copy(),
+            "tier": np.where(st.enrolled, tiers[st.tier.astype(np.intp)], None),
+            "enrolled": st.enrolled.copy(),
+            "blacklisted": st.blacklisted.copy(),
+            "desired_dissent": pop.dissent.copy(),
+            "expressed_dissent": st.expressed_dissent.copy(),
+            "boldness": pop.boldness.copy(),
+            "conformity": pop.conformity.copy(),
+            "informant_propensity": pop.informant.copy(),
+            "reliability": pop.reliability.copy(),
+            "privacy_cost": pop.privacy_cost.copy(),
+            "base_income": pop.income.copy(),
+            "wealth": st.wealth.copy(),
+            "perceived_surveillance": st.perceived_surveillance.copy(),
+            "perceived_severity": st.perceived_severity.copy(),
+            "degree": self.graph.degree(),
+            "times_punished": st.times_punished.copy(),
+            "times_reported": st.times_reported.copy(),
+            "times_travel_denied": st.times_travel_denied.copy(),
+            "times_loan_denied": st.times_loan_denied.copy(),
+            "shared_score": st.shared.copy(),
+        }
+        if self.original_ids is not None:
+            data["original_id"] = np.asarray(self.original_ids, dtype=np.int64)
+        return pd.DataFrame(data)
