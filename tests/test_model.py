@@ -1,0 +1,290 @@
+"""The model against its contract (MODEL.md): closed forms, event rates, properties, directions."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from socialcredit import simulate
+from socialcredit.engine.expression import defiance_threshold, interior_optimum, optimal_dissent
+from socialcredit.scenario import resolve
+from socialcredit.simulation import Simulation
+
+WIDE = {
+    "policy.score_min": -1e9,
+    "policy.score_max": 1e9,
+    "policy.tiers": [{"name": "all", "min_score": -1e9}],
+}
+
+
+def scenario(preset="no-system", **overrides):
+    over = {k.replace("__", "."): v for k, v in overrides.items()}
+    return resolve(preset, overrides=over)
+
+
+# --- Friedkin–Johnsen ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("w,lam", [(0.3, 0.1), (0.6, 0.02)])
+def test_friedkin_johnsen_fixed_point(w, lam):
+    """Events off, mode average: s* = (I − (1−w)(1−λ)I − wP)⁻¹ (1−w) λ s0 (MODEL.md step 6)."""
+    sc = resolve("no-system", agents=150, steps=0, seed=3, overrides={
+        **WIDE,
+        "network": {"kind": "watts_strogatz", "k": 4, "rewire": 0.3},
+        "policy.enrolment.mode": "mandatory",
+        "policy.friends.mode": "average",
+        "policy.friends.weight": w,
+        "policy.reversion": lam,
+        "policy.baseline.sd": 80.0,
+    })
+    sim = Simulation(sc)
+    s0 = sim.state.baseline.copy()
+    n = len(s0)
+    adj = np.zeros((n, n))
+    e = sim.initial_edges
+    adj[e[:, 0], e[:, 1]] = adj[e[:, 1], e[:, 0]] = 1.0
+    assert adj.sum(axis=1).min() > 0, "the test graph must have no isolated agents"
+    P = adj / adj.sum(axis=1, keepdims=True)
+    A = np.eye(n) - (1 - w) * (1 - lam) * np.eye(n) - w * P
+    expected = np.linalg.solve(A, (1 - w) * lam * s0)
+    rate = (1 - w) * (1 - lam) + w
+    steps = int(math.ceil(math.log(1e-9 / 1000) / math.log(rate)))
+    sim.run(steps)
+    assert np.max(np.abs(sim.state.score - expected)) < 1e-6
+    # the fixed point is not trivial: scores moved away from the baselines
+    assert np.max(np.abs(expected - s0)) > 1.0
+
+
+# --- Daymude, Axelrod & Forrest (2025) --------------------------------------------------------
+
+
+def test_daf_worked_values():
+    assert defiance_threshold(1.0, 0.2, 0.25, 0.6) == pytest.approx(0.7115, abs=5e-5)
+    assert interior_optimum(1.0, 0.2, 0.25, 1.0) == pytest.approx(0.625)
+    # uniform: compliant at or below τ, self-censor at τ up to d_uni, defiant above
+    assert optimal_dissent(0.2, 1.0, 0.2, 0.25, 0.6, False) == 0.2
+    assert optimal_dissent(0.5, 1.0, 0.2, 0.25, 0.6, False) == 0.25
+    assert optimal_dissent(0.71, 1.0, 0.2, 0.25, 0.6, False) == 0.25
+    assert optimal_dissent(0.72, 1.0, 0.2, 0.25, 0.6, False) == 0.72
+    # ψ = 2: β < (1−ν)ψ, nobody is defiant
+    assert optimal_dissent(0.99, 1.0, 0.2, 0.25, 2.0, False) == 0.25
+    # proportional: act at desire up to d_var, then self-censor at d_var
+    assert optimal_dissent(0.5, 1.0, 0.2, 0.25, 1.0, True) == 0.5
+    assert optimal_dissent(0.9, 1.0, 0.2, 0.25, 1.0, True) == pytest.approx(0.625)
+    # ν = 1 boundary cases of the paper's code
+    assert optimal_dissent(0.9, 1.0, 1.0, 0.25, 0.6, True) == 0.9
+    assert optimal_dissent(0.9, 1.0, 1.0, 0.25, 2.0, True) == 0.25
+
+
+def _speech_run(punishment, severity, n=20_000):
+    sc = resolve("no-system", agents=n, steps=1, seed=11, overrides={
+        "policy.enrolment.mode": "mandatory",
+        "policy.speech": {"surveillance": 0.2, "tolerance": 0.25, "severity": severity, "punishment": punishment},
+        "population.traits.boldness": {"kind": "constant", "value": 1.0},
+        "population.traits.dissent": {"kind": "beta", "a": 2.0, "b": 2.0},
+        "population.groups": [{"name": "everyone", "share": 1.0}],
+        "behaviour.expression.learning_rate": 0.0,
+        "behaviour.expression.nudge_fear": 0.0,
+    })
+    return simulate(sc)
+
+
+@pytest.mark.parametrize("punishment,severity,upper", [("uniform", 0.6, 0.711538), ("proportional", 1.0, 0.625)])
+def test_daf_shares_match_closed_forms(punishment, severity, upper):
+    """Perceived = actual policy: compliant, self-censoring and defiant shares as the closed forms say."""
+    res = _speech_run(punishment, severity)
+    last = res.metrics.iloc[-1]
+    F = stats.beta(2, 2).cdf
+    compliant = F(0.25)
+    if punishment == "uniform":
+        defiant, censoring = 1 - F(upper), F(upper) - F(0.25)
+    else:
+        defiant, censoring = F(upper) - F(0.25), 1 - F(upper)
+    n = last["agents"]
+    for name, p in [("compliant_share", compliant), ("self_censoring_share", censoring), ("defiant_share", defiant)]:
+        tol = 4 * math.sqrt(p * (1 - p) / n)
+        assert abs(last[name] - p) < tol, (name, last[name], p, tol)
+    # the chilling effect is positive and agents never express more than they desire
+    fin = res.agents_final
+    assert (fin.expressed_dissent <= fin.desired_dissent + 1e-7).all()
+    assert last["chilling_effect"] > 0.02
+
+
+# --- event counts match their configured rates ------------------------------------------------
+
+
+def _one_step(preset="sesame-as-reported", n=20_000, **over):
+    sc = resolve(preset, agents=n, steps=1, seed=5, overrides={"policy.enrolment.mode": "mandatory",
+                                                              "policy.enrolment.mandatory_step": None, **over})
+    sim = Simulation(sc)
+    sim.step()
+    return sim
+
+
+def _poisson_ok(observed, expected):
+    assert abs(observed - expected) < 4.5 * math.sqrt(max(expected, 1.0)), (observed, expected)
+
+
+def test_posts_match_rates():
+    sim = _one_step()
+    st, pop = sim.state, sim.population
+    a = st.expressed_dissent.astype(np.float64)
+    rate = pop.posting_rate.astype(np.float64)
+    _poisson_ok(st.critical_posts.sum(), (rate * a).sum())
+    ex = sim.scenario.behaviour.expression
+    gain = ex.loyalty_response * sim.scenario.policy.points.post_pro_state
+    loyalty = np.minimum(1.0, ex.loyalty_base + gain * pop.conformity.astype(np.float64))
+    _poisson_ok(st.pro_state_posts.sum(), (rate * (1 - a) * loyalty).sum())
+
+
+def test_purchases_follow_incentives():
+    sim = _one_step()
+    st, pop = sim.state, sim.population
+    resp = sim.scenario.behaviour.consumption.incentive_response
+    for c, pts in enumerate(sim.purchase_points):
+        expected = (pop.taste[:, c] * np.exp(resp * pop.conformity * pts)).sum()
+        _poisson_ok(st.purchases[:, c].sum(), expected)
+
+
+def test_good_deeds_and_travel_denials_match_rates():
+    sim = _one_step()
+    st, sc = sim.state, sim.scenario
+    _poisson_ok(st.good_deeds.sum(), sc.behaviour.social.good_deed_rate * st.size)
+    # agents whose tier forbids travel are denied at the travel-demand rate
+    barred = ~sim.table[st.tier.astype(int), 0].astype(bool) | (st.blacklisted & sc.policy.blacklist.travel_ban)
+    k, p = int(barred.sum()), sc.behaviour.social.travel_demand
+    assert k > 100
+    assert abs(st.travel_denied.sum() - k * p) < 4.5 * math.sqrt(k * p * (1 - p))
+    assert not st.travel_denied[~barred].any()
+
+
+def test_observation_rate_is_daf():
+    """Without informants a dissenter above τ is observed with probability ν + (1 − ν)a."""
+    sim = _one_step(**{"policy.informants.sensitivity": 0.0})
+    st = sim.state
+    nu, tau = sim.scenario.policy.speech.surveillance, sim.scenario.policy.speech.tolerance
+    at_risk = st.expressed_dissent > tau
+    p = nu + (1 - nu) * st.expressed_dissent[at_risk].astype(np.float64)
+    assert at_risk.sum() > 1000
+    assert abs(st.observed[at_risk].sum() - p.sum()) < 4.5 * math.sqrt((p * (1 - p)).sum())
+    assert not st.observed[~at_risk].any()
+
+
+def test_reports_match_rates():
+    sim = _one_step(**{"policy.informants.sensitivity": 0.2, "policy.informants.false_report_ratio": 0.5})
+    st, pop, g = sim.state, sim.population, sim.graph
+    reward, inf = sim.scenario.policy.points.report_made, sim.scenario.policy.informants
+    rows = np.repeat(np.arange(st.size), np.diff(g.indptr))
+    alive = g.alive
+    reporter, target = g.indices[alive].astype(np.int64), rows[alive]
+    q = np.minimum(1.0, pop.informant[reporter].astype(np.float64) * reward * inf.sensitivity)
+    c = st.critical_posts[target].astype(np.float64)
+    p_true = np.where(c > 0, 1 - (1 - q) ** c, 0.0)
+    p_false = np.where(c == 0, q * inf.false_report_ratio, 0.0)
+    for observed, p in [(st.reports_true.sum(), p_true), (st.reports_false.sum(), p_false)]:
+        assert p.sum() > 200
+        assert abs(observed - p.sum()) < 4.5 * math.sqrt((p * (1 - p)).sum())
+    assert st.reports_made.sum() == st.reports_true.sum() + st.reports_false.sum()
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    preset=st.sampled_from(["sesame-as-reported", "zhima", "rongcheng", "blacklist", "no-system"]),
+    seed=st.integers(0, 2**31),
+    critical=st.floats(-200, 200),
+    deed=st.floats(-200, 200),
+    drag=st.floats(0, 100),
+    unfriend=st.floats(0, 1),
+)
+def test_properties(preset, seed, critical, deed, drag, unfriend):
+    sc = resolve(preset, agents=300, steps=6, seed=seed, overrides={
+        "policy.points.post_critical": critical, "policy.points.good_deed": deed,
+        "policy.friends.drag_penalty": drag, "behaviour.social.unfriend_probability": unfriend,
+    })
+    sim = Simulation(sc)
+    initial = {tuple(e) for e in sim.initial_edges.tolist()}
+    for _ in range(sc.steps):
+        ties_before = sim.graph.n_ties()
+        sim.step()
+        s = sim.state.score
+        assert (s >= sc.policy.score_min).all() and (s <= sc.policy.score_max).all()
+        assert sim.graph.n_ties() <= ties_before
+    g = sim.graph
+    rows = np.repeat(np.arange(g.n_nodes), np.diff(g.indptr))
+    live = set(zip(rows[g.alive].tolist(), g.indices[g.alive].tolist()))
+    assert all((v, u) in live for u, v in live), "ties must stay symmetric"
+    assert {tuple(e) for e in g.edge_array().tolist()} <= initial, "removal never adds a tie"
+
+
+def test_no_system_never_sanctions():
+    res = simulate("no-system", agents=3000, steps=30, seed=1)
+    m = res.metrics
+    for col in ["travel_denied", "loans_denied", "throttled", "job_barred", "punished", "reports_true",
+                "reports_false", "blacklist_entries", "unfriended"]:
+        assert (m[col] == 0).all(), col
+    assert (m["blacklisted_share"] == 0).all() and (m["enrolled_share"] == 0).all()
+    assert (res.agents_final.times_punished == 0).all()
+
+
+def _run_frames(threads=None, seed=4):
+    if threads is not None:
+        numba.set_num_threads(threads)
+    try:
+        res = simulate("sesame-as-reported", agents=4000, steps=12, seed=seed,
+                       overrides={"policy.enrolment.mandatory_step": 3})
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    return res
+
+
+def test_bit_identical_across_runs_and_threads():
+    a = _run_frames()
+    b = _run_frames()
+    one = _run_frames(threads=1)
+    for other in (b, one):
+        assert a.metrics.equals(other.metrics)
+        assert a.agents.equals(other.agents)
+        assert a.edges.equals(other.edges)
+    c = _run_frames(seed=5)
+    assert not a.agents_final.score.equals(c.agents_final.score)
+
+
+# --- directions ------------------------------------------------------------------------------
+
+
+def test_drag_lowers_scores_of_agents_with_low_scoring_friends():
+    base = {"policy.enrolment.mode": "mandatory", "policy.enrolment.mandatory_step": None,
+            "behaviour.social.unfriend_probability": 0.0}
+    off = simulate("sesame-as-reported", agents=5000, steps=20, seed=2, overrides={**base, "policy.friends.mode": "off"})
+    drag = simulate("sesame-as-reported", agents=5000, steps=20, seed=2, overrides={**base, "policy.friends.mode": "drag"})
+    # low-scoring friends under the drag threshold, counted on the initial graph with baseline scores
+    edges = off.edges_initial.to_numpy()
+    theta = off.scenario.policy.friends.drag_threshold
+    s0 = off.agents_initial.baseline_score.to_numpy()
+    low = np.zeros(len(s0))
+    np.add.at(low, edges[:, 0], s0[edges[:, 1]] < theta)
+    np.add.at(low, edges[:, 1], s0[edges[:, 0]] < theta)
+    diff = drag.agents_final.score.to_numpy() - off.agents_final.score.to_numpy()
+    # (not every agent loses: a lower tier also means fewer loans, hence fewer default penalties)
+    many, none = low >= 3, low == 0
+    assert many.sum() > 50
+    assert diff[many].mean() < diff[none].mean() - 5.0
+
+
+def test_unfriending_raises_score_assortativity():
+    over = {"policy.enrolment.mode": "mandatory", "policy.enrolment.mandatory_step": None}
+    kept = simulate("sesame-as-reported", agents=5000, steps=40, seed=3,
+                    overrides={**over, "behaviour.social.unfriend_probability": 0.0})
+    pruned = simulate("sesame-as-reported", agents=5000, steps=40, seed=3,
+                      overrides={**over, "behaviour.social.unfriend_probability": 0.5})
+    assert pruned.metrics.ties.iloc[-1] < kept.metrics.ties.iloc[-1]
+    assert pruned.metrics.score_assortativity.iloc[-1] > kept.metrics.score_assortativity.iloc[-1] + 0.02
