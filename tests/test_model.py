@@ -285,6 +285,6 @@ def test_unfriending_raises_score_assortativity():
     kept = simulate("sesame-as-reported", agents=5000, steps=40, seed=3,
                     overrides={**over, "behaviour.social.unfriend_probability": 0.0})
     pruned = simulate("sesame-as-reported", agents=5000, steps=40, seed=3,
-                      overrides={**over, "behaviour.social.unfriend_probability": 0.5})
-    assert pruned.metrics.ties.iloc[-1] < kept.metrics.ties.iloc[-1]
-    assert pruned.metrics.score_assortativity.iloc[-1] > kept.metrics.score_assortativity.iloc[-1] + 0.02
+                      overrides={**over, "behaviour.social.unfriend_probability": 0.1})
+    assert pruned.metrics.ties.iloc[-1] < 0.8 * kept.metrics.ties.iloc[-1]
+    assert pruned.metrics.score_assortativity.iloc[-1] > kept.metrics.score_assortativity.iloc[-1] + 0.015

@@ -327,7 +327,7 @@ class FriendGraph:
             raise ValueError(f"n_nodes must be in [0, {_INT32_MAX}], got {n_nodes}")
         edges = np.asarray(edges)
         if edges.size == 0:
-            edges = edges.reshape(0, 2)
+            edges = np.empty((0, 2), dtype=np.int32)
         if edges.ndim != 2 or edges.shape[1] != 2:
             raise ValueError(f"edges must have shape (E, 2), got {edges.shape}")
         if not np.issubdtype(edges.dtype, np.integer):
