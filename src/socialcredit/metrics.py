@@ -1,8 +1,9 @@
 """What every step records (MODEL.md, 'What every run must measure'), overall and per group.
 
-Per-agent quantities are reduced with `np.bincount` over the group index, so the whole
-population and every group come from one pass; edge quantities come from one compiled pass
-over the CSR rows, reduced the same way. Reductions never depend on the thread count.
+One fused, compiled pass over the agents and their CSR rows sums every per-agent measure
+and the tie statistics per group, in fixed chunks, so the reduction order (and therefore
+every bit of the result) never depends on the thread count. Distributions (quantiles,
+Gini) come from sorted copies; components from a union-find over the live ties.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import numpy as np
 from numba import njit, prange
 
 from .engine.consequences import INTERNET, JOBS
-from .engine.expression import classify
 
 ALL = "all"
 QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
@@ -36,53 +36,123 @@ HEADLINE = (
 )
 
 
+# Columns of the fused per-group sums (one pass over agents and their CSR rows); tier counts follow.
+SUM_COLUMNS = (
+    "agents", "enrolled", "blacklisted", "score", "score_sq", "tier_moved", "latent_dissent", "expressed_dissent",
+    "compliant", "self_censoring", "defiant", "perceived_surveillance", "perceived_severity", "posts_critical",
+    "posts_pro_state", "reports_true", "reports_false", "punished", "travel_denied", "loans_denied", "throttled",
+    "job_barred", "wealth", "income", "welfare", "loans_active", "loan_repayments", "loan_defaults",
+    "court_judgments", "blacklist_entries", "blacklist_exits", "unfriended_ends", "nudges", "score_shares",
+    "tie_ends", "isolated", "pairs", "sx", "sxx", "sy", "syy", "sxy",
+)
+_K = len(SUM_COLUMNS)
+CHUNK = 8192  # fixed chunking: the reduction order never depends on the thread count
+
+
 @njit(parallel=True, cache=True)
-def _edge_partials(indptr, indices, alive, score, enrolled, centre, out):
-    """Per row: alive degree, and sums over ties with both ends enrolled for assortativity."""
+def _group_sums(group, n_groups, n_tiers, indptr, indices, alive, score, enrolled, blacklisted, tier, previous_tier,
+                dissent, expressed, tolerance, perc_nu, perc_psi, critical, pro_state, rep_true, rep_false, punished,
+                travel_denied, loan_denied, table, bl_enabled, bl_jobs, wealth, income, welfare, loan_remaining,
+                repaid, missed, judgment, bl_entry, bl_exit, dropped, nudges, shared_now, centre):
+    """Per chunk and group: sums of every per-agent measure (SUM_COLUMNS), then tier counts."""
     n = len(score)
-    for i in prange(n):
-        deg = 0
-        cnt = 0
-        sy = 0.0
-        syy = 0.0
-        xi = score[i] - centre
-        for k in range(indptr[i], indptr[i + 1]):
-            if alive[k]:
-                deg += 1
-                j = indices[k]
-                if enrolled[i] and enrolled[j]:
-                    y = score[j] - centre
-                    cnt += 1
-                    sy += y
-                    syy += y * y
-        out[i, 0] = deg
-        out[i, 1] = cnt
-        out[i, 2] = cnt * xi
-        out[i, 3] = cnt * xi * xi
-        out[i, 4] = sy
-        out[i, 5] = syy
-        out[i, 6] = xi * sy
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    out = np.zeros((n_chunks, n_groups, _K + n_tiers))
+    for c in prange(n_chunks):
+        acc = out[c]
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            a = acc[group[i]]
+            e = enrolled[i]
+            s = score[i]
+            a[0] += 1.0
+            row = n_tiers
+            if e:
+                row = tier[i]
+                a[1] += 1.0
+                a[3] += s
+                a[4] += s * s
+                if tier[i] != previous_tier[i]:
+                    a[5] += 1.0
+                a[_K + tier[i]] += 1.0
+            if blacklisted[i]:
+                a[2] += 1.0
+            d = dissent[i]
+            x = expressed[i]
+            a[6] += d
+            a[7] += x
+            if d <= tolerance:
+                a[8] += 1.0
+            elif x < d:
+                a[9] += 1.0
+            else:
+                a[10] += 1.0
+            a[11] += perc_nu[i]
+            a[12] += perc_psi[i]
+            a[13] += critical[i]
+            a[14] += pro_state[i]
+            a[15] += rep_true[i]
+            a[16] += rep_false[i]
+            a[17] += punished[i]
+            a[18] += travel_denied[i]
+            a[19] += loan_denied[i]
+            if table[row, INTERNET] < 1.0:
+                a[20] += 1.0
+            jobs = table[row, JOBS]
+            if blacklisted[i] and bl_enabled and bl_jobs < jobs:
+                jobs = bl_jobs
+            if jobs < 1.0:
+                a[21] += 1.0
+            a[22] += wealth[i]
+            a[23] += income[i]
+            a[24] += welfare[i]
+            if loan_remaining[i] > 0.0:
+                a[25] += 1.0
+            a[26] += repaid[i]
+            a[27] += missed[i]
+            a[28] += judgment[i]
+            a[29] += bl_entry[i]
+            a[30] += bl_exit[i]
+            a[31] += dropped[i]
+            a[32] += nudges[i]
+            a[33] += shared_now[i]
+            deg = 0
+            cnt = 0
+            sy = 0.0
+            syy = 0.0
+            xi = s - centre
+            for k in range(indptr[i], indptr[i + 1]):
+                if alive[k]:
+                    deg += 1
+                    j = indices[k]
+                    if e and enrolled[j]:
+                        y = score[j] - centre
+                        cnt += 1
+                        sy += y
+                        syy += y * y
+            a[34] += deg
+            if deg == 0:
+                a[35] += 1.0
+            a[36] += cnt
+            a[37] += cnt * xi
+            a[38] += cnt * xi * xi
+            a[39] += sy
+            a[40] += syy
+            a[41] += xi * sy
+    return out
 
 
-@njit(parallel=True, cache=True)
-def _job_and_speed(enrolled, blacklisted, tier, table, n_tiers, bl_enabled, bl_jobs, out_job, out_throttled):
-    n = len(tier)
-    for i in prange(n):
-        row = tier[i] if enrolled[i] else n_tiers
-        j = table[row, JOBS]
-        if blacklisted[i] and bl_enabled and bl_jobs < j:
-            j = bl_jobs
-        out_job[i] = j < 1.0
-        out_throttled[i] = table[row, INTERNET] < 1.0
-
-
-def _gini_sorted(x: np.ndarray) -> float:
+@njit(cache=True)
+def _gini_sorted(x):
+    """Gini of sorted non-negative values: 2 Σ i x_(i) / (n Σ x) − (n + 1)/n."""
     n = len(x)
-    total = x.sum()
-    if n == 0 or total <= 0:
-        return float("nan")
-    ranks = np.arange(1, n + 1, dtype=np.float64)
-    return float(2.0 * np.dot(ranks, x) / (n * total) - (n + 1) / n)
+    total = 0.0
+    weighted = 0.0
+    for i in range(n):
+        total += x[i]
+        weighted += (i + 1.0) * x[i]
+    if n == 0 or total <= 0.0:
+        return np.nan
+    return 2.0 * weighted / (n * total) - (n + 1.0) / n
 
 
 def _quantiles_sorted(x: np.ndarray) -> list[float]:
@@ -107,130 +177,84 @@ class Recorder:
     """The default observer: one row per step for the whole population and per group."""
 
     def __init__(self, sim):
-        self.sim = sim
         pop = sim.population
-        self.group = pop.group.astype(np.intp)
+        self.group = pop.group.astype(np.int64)
         self.names = pop.group_names
         self.n_groups = len(self.names)
         self.group_order = np.argsort(pop.group, kind="stable")
-        counts = np.bincount(self.group, minlength=self.n_groups)
-        self.bounds = np.concatenate([[0], np.cumsum(counts)])
-        self.counts = counts.astype(np.float64)
+        self.counts = np.bincount(self.group, minlength=self.n_groups)
+        self.bounds = np.concatenate([[0], np.cumsum(self.counts)])
+        self.centre = float(sim.scenario.policy.baseline.mean)
         self.rows: list[dict] = []
 
-    def _by_group(self, values, weights=None) -> np.ndarray:
-        """[total, per group...] sums."""
-        w = values if weights is None else weights
-        s = np.bincount(self.group, weights=np.asarray(w, dtype=np.float64), minlength=self.n_groups)
-        return np.concatenate([[s.sum()], s])
-
     def __call__(self, sim) -> None:
-        st, pop, pol = sim.state, sim.population, sim.scenario.policy
-        G = self.n_groups
-        n = np.concatenate([[self.counts.sum()], self.counts])
-        cols: dict[str, np.ndarray] = {}
-
-        def share(x):
-            return self._by_group(x) / np.maximum(n, 1)
-
-        def total(x):
-            return self._by_group(x)
-
-        enrolled = st.enrolled
-        n_enr = total(enrolled)
-        cols["agents"] = n
-        cols["enrolled_share"] = n_enr / np.maximum(n, 1)
-        cols["blacklisted_share"] = share(st.blacklisted)
-
-        # score distribution over enrolled agents (unenrolled agents have no public score)
-        sc_enr = np.where(enrolled, st.score, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = total(sc_enr) / n_enr
-            var = total(np.where(enrolled, st.score**2, 0.0)) / n_enr - mean**2
-        cols["score_mean"] = mean
-        cols["score_sd"] = np.sqrt(np.maximum(var, 0.0))
-        enr_idx = self.group_order[enrolled[self.group_order]]
-        enr_counts = np.bincount(self.group[enr_idx], minlength=G)
-        enr_bounds = np.concatenate([[0], np.cumsum(enr_counts)])
-        overall_s = np.sort(st.score[enrolled])
-        parts_s = _sorted_parts(st.score, enr_idx, enr_bounds)
-        qs = [_quantiles_sorted(overall_s)] + [_quantiles_sorted(p) for p in parts_s]
-        for qi, q in enumerate(QUANTILES):
-            cols[f"score_p{int(q * 100)}"] = np.array([row[qi] for row in qs])
-        cols["gini_score"] = np.array([_gini_sorted(overall_s)] + [_gini_sorted(p) for p in parts_s])
-        w_pos = np.maximum(st.wealth, 0.0)
-        overall_w = np.sort(w_pos)
-        parts_w = _sorted_parts(w_pos, self.group_order, self.bounds)
-        cols["gini_wealth"] = np.array([_gini_sorted(overall_w)] + [_gini_sorted(p) for p in parts_w])
-
-        # tiers (enrolled agents)
-        for ti, tier in enumerate(pol.tiers):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                cols[f"tier_share__{tier.name}"] = total(enrolled & (st.tier == ti)) / n_enr
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cols["tier_mobility"] = total(enrolled & (st.tier != st.previous_tier)) / n_enr
-
-        # expression and the chilling effect (Daymude et al. 2025)
-        latent = total(pop.dissent)
-        expressed = total(st.expressed_dissent)
-        cols["latent_dissent"] = latent / np.maximum(n, 1)
-        cols["expressed_dissent"] = expressed / np.maximum(n, 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cols["chilling_effect"] = 1.0 - expressed / latent
-        kind = classify(pop.dissent, st.expressed_dissent, pol.speech.tolerance)
-        cols["compliant_share"] = share(kind == 0)
-        cols["self_censoring_share"] = share(kind == 1)
-        cols["defiant_share"] = share(kind == 2)
-        cols["perceived_surveillance"] = total(st.perceived_surveillance) / np.maximum(n, 1)
-        cols["perceived_severity"] = total(st.perceived_severity) / np.maximum(n, 1)
-        cols["posts_critical"] = total(st.critical_posts)
-        cols["posts_pro_state"] = total(st.pro_state_posts)
-        cols["reports_true"] = total(st.reports_true)
-        cols["reports_false"] = total(st.reports_false)
-        cols["punished"] = total(st.punished)
-
-        # sanctions by kind
-        job = np.empty(len(st.tier), np.bool_)
-        thr = np.empty(len(st.tier), np.bool_)
+        st, pop, pol, g = sim.state, sim.population, sim.scenario.policy, sim.graph
         bl = pol.blacklist
-        _job_and_speed(enrolled, st.blacklisted, st.tier, sim.table, len(pol.tiers), bl.enabled, bl.job_access, job, thr)
-        cols["travel_denied"] = total(st.travel_denied)
-        cols["loans_denied"] = total(st.loan_denied)
-        cols["throttled"] = total(thr)
-        cols["job_barred"] = total(job)
-
-        # finance
-        cols["wealth_mean"] = total(st.wealth) / np.maximum(n, 1)
-        cols["income_mean"] = total(st.income_now) / np.maximum(n, 1)
-        cols["welfare_mean"] = total(st.welfare) / np.maximum(n, 1)
-        cols["loans_active"] = total(st.loan_remaining > 0)
-        cols["loan_repayments"] = total(st.repaid)
-        cols["loan_defaults"] = total(st.missed)
-        cols["court_judgments"] = total(st.judgment)
-        cols["blacklist_entries"] = total(st.blacklist_entry)
-        cols["blacklist_exits"] = total(st.blacklist_exit)
-
-        # network
-        g = sim.graph
-        centre = float(overall_s.mean()) if len(overall_s) else 0.0
-        part = np.empty((len(st.score), 7), np.float64)
-        _edge_partials(g.indptr, g.indices, g.alive, st.score, enrolled, centre, part)
-        sums = np.stack([self._by_group(part[:, c]) for c in range(7)])
-        deg, cnt, sx, sxx, sy, syy, sxy = sums
-        cols["ties"] = deg / 2.0
-        cols["mean_degree"] = deg / np.maximum(n, 1)
-        cols["isolated_share"] = share(part[:, 0] == 0)
+        parts = _group_sums(self.group, self.n_groups, len(pol.tiers), g.indptr, g.indices, g.alive, st.score,
+                            st.enrolled, st.blacklisted, st.tier, st.previous_tier, pop.dissent, st.expressed_dissent,
+                            pol.speech.tolerance, st.perceived_surveillance, st.perceived_severity, st.critical_posts,
+                            st.pro_state_posts, st.reports_true, st.reports_false, st.punished, st.travel_denied,
+                            st.loan_denied, sim.table, bl.enabled, bl.job_access, st.wealth, st.income_now, st.welfare,
+                            st.loan_remaining, st.repaid, st.missed, st.judgment, st.blacklist_entry,
+                            st.blacklist_exit, sim.dropped_per_row, st.nudges, sim.shared_now, self.centre)
+        per_group = parts.sum(axis=0)  # (G, K + T), fixed order
+        sums = np.vstack([per_group.sum(axis=0, keepdims=True), per_group])  # row 0: everyone
+        c = {name: sums[:, i] for i, name in enumerate(SUM_COLUMNS)}
+        n = c["agents"]
+        enr = c["enrolled"]
+        cols: dict[str, np.ndarray] = {}
         with np.errstate(invalid="ignore", divide="ignore"):
-            cov = cnt * sxy - sx * sy
-            cols["score_assortativity"] = cov / np.sqrt((cnt * sxx - sx**2) * (cnt * syy - sy**2))
-        _, labels = g.components()
-        sizes = np.bincount(labels)
-        in_giant = labels == int(np.argmax(sizes))
-        cols["giant_component_share"] = share(in_giant)
-        cols["unfriended"] = total(sim.dropped_per_row) / 2.0
-        cols["nudges"] = total(st.nudges)
-        cols["score_shares"] = total(sim.shared_now)
-
+            cols["agents"] = n
+            cols["enrolled_share"] = enr / n
+            cols["blacklisted_share"] = c["blacklisted"] / n
+            mean = c["score"] / enr
+            cols["score_mean"] = mean
+            cols["score_sd"] = np.sqrt(np.maximum(c["score_sq"] / enr - mean**2, 0.0))
+            # distributions: enrolled scores (unenrolled agents have no public score), wealth with debts at 0
+            enr_idx = self.group_order[st.enrolled[self.group_order]]
+            enr_bounds = np.concatenate([[0], np.cumsum(np.bincount(self.group[enr_idx], minlength=self.n_groups))])
+            scores = [np.sort(st.score[st.enrolled])] + _sorted_parts(st.score, enr_idx, enr_bounds)
+            qs = np.array([_quantiles_sorted(x) for x in scores])
+            for qi, q in enumerate(QUANTILES):
+                cols[f"score_p{int(round(q * 100))}"] = qs[:, qi]
+            cols["gini_score"] = np.array([_gini_sorted(x) for x in scores])
+            w = np.maximum(st.wealth, 0.0)
+            wealth = [np.sort(w)] + _sorted_parts(w, self.group_order, self.bounds)
+            cols["gini_wealth"] = np.array([_gini_sorted(x) for x in wealth])
+            for ti, tier in enumerate(pol.tiers):
+                cols[f"tier_share__{tier.name}"] = sums[:, _K + ti] / enr
+            cols["tier_mobility"] = c["tier_moved"] / enr
+            # expression and the chilling effect (Daymude et al. 2025)
+            cols["latent_dissent"] = c["latent_dissent"] / n
+            cols["expressed_dissent"] = c["expressed_dissent"] / n
+            cols["chilling_effect"] = 1.0 - c["expressed_dissent"] / c["latent_dissent"]
+            cols["compliant_share"] = c["compliant"] / n
+            cols["self_censoring_share"] = c["self_censoring"] / n
+            cols["defiant_share"] = c["defiant"] / n
+            cols["perceived_surveillance"] = c["perceived_surveillance"] / n
+            cols["perceived_severity"] = c["perceived_severity"] / n
+            for name in ("posts_critical", "posts_pro_state", "reports_true", "reports_false", "punished",
+                         "travel_denied", "loans_denied", "throttled", "job_barred"):
+                cols[name] = c[name]
+            cols["wealth_mean"] = c["wealth"] / n
+            cols["income_mean"] = c["income"] / n
+            cols["welfare_mean"] = c["welfare"] / n
+            for name in ("loans_active", "loan_repayments", "loan_defaults", "court_judgments",
+                         "blacklist_entries", "blacklist_exits"):
+                cols[name] = c[name]
+            # network: ties held (a tie across groups counts half to each), Pearson assortativity of scores
+            cols["ties"] = c["tie_ends"] / 2.0
+            cols["mean_degree"] = c["tie_ends"] / n
+            cols["isolated_share"] = c["isolated"] / n
+            m, sx, sy = c["pairs"], c["sx"], c["sy"]
+            cols["score_assortativity"] = (m * c["sxy"] - sx * sy) / np.sqrt((m * c["sxx"] - sx**2) * (m * c["syy"] - sy**2))
+            _, labels = g.components()
+            in_giant = labels == int(np.argmax(np.bincount(labels)))
+            giant = np.bincount(self.group, weights=in_giant, minlength=self.n_groups)
+            cols["giant_component_share"] = np.concatenate([[giant.sum()], giant]) / n
+            cols["unfriended"] = c["unfriended_ends"] / 2.0
+            cols["nudges"] = c["nudges"]
+            cols["score_shares"] = c["score_shares"]
         step = sim.step_index
         for gi, name in enumerate([ALL] + self.names):
             row = {"step": step, "group_name": name}
