@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -288,3 +289,18 @@ def test_unfriending_raises_score_assortativity():
                       overrides={**over, "behaviour.social.unfriend_probability": 0.1})
     assert pruned.metrics.ties.iloc[-1] < 0.8 * kept.metrics.ties.iloc[-1]
     assert pruned.metrics.score_assortativity.iloc[-1] > kept.metrics.score_assortativity.iloc[-1] + 0.015
+
+
+# --- a real anonymous topology -----------------------------------------------------------------
+
+EGO = Path(__file__).resolve().parents[2] / "shared" / "data" / "ego-facebook.edges"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ego-facebook.toml"
+
+
+@pytest.mark.skipif(not EGO.exists(), reason="shared/data/ego-facebook.edges is not beside the repository")
+def test_ego_facebook_example_runs_with_population_from_graph():
+    res = simulate(EXAMPLE, steps=8, agents=50)  # agents is ignored: the graph decides
+    assert res.info["agents"] == 4039
+    assert res.metrics.ties.iloc[0] == 88234
+    assert res.metrics.ties.iloc[-1] <= 88234
+    assert res.agents_final.original_id.tolist() == list(range(4039))
