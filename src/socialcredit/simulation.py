@@ -138,7 +138,7 @@ class Simulation:
         bl = pol.blacklist
         apply_tiers(self.key(rng.CONSEQUENCES), st.score, st.enrolled, st.blacklisted, st.tier, st.previous_tier,
                     self.tier_mins, self.table, bl.enabled, bl.travel_ban, bl.job_access, beh.social.travel_demand,
-                    st.income_now, pop.dissent, st.expressed_dissent, pop.boldness, st.punished, sp.severity,
+                    st.income_now, pop.dissent, st.expressed_dissent, pop.boldness, self.penalty, sp.points_per_severity,
                     st.travel_denied, st.times_travel_denied, st.welfare)
         # 8. social dynamics: nudges, sharing, fear learning, then unfriending (effective next step)
         vis, so, ex = pol.visibility, beh.social, beh.expression

@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -367,7 +366,7 @@ def write_result(result: RunResult, folder: Path, meta: dict[str, Any]) -> dict[
     _write_frame(result.agents, folder / "agents.parquet")
     _write_frame(result.edges, folder / "edges.parquet")
     info = dict(result.info)
-    run = {**info, "scenario_name": result.scenario.name, **meta}
+    run = {**meta, **{k: v for k, v in info.items() if k not in meta}, "scenario_name": result.scenario.name}
     timings = dict(run.get("timings") or {})
     timings.update({
         "setup_s": info.get("setup_seconds"),
@@ -441,12 +440,12 @@ class RunWriter:
         final_out = Path(out).expanduser().absolute() if out is not None else None
         if final_out is not None:
             check_out_dir(final_out)
-        for _ in range(100):
+        while True:
             run_id = new_run_id()
             final = final_out or catalog.root / RUNS / run_id
-            if not final.exists() and not _tmp_of(final, run_id).exists() or final_out is not None:
+            taken = _tmp_of(final, run_id).exists() or (final_out is None and final.exists())
+            if not taken:
                 break
-            time.sleep(0.01)
         writer = cls(catalog, run_id, final, scenario, name=name or scenario.name, preset=preset, created=_utcnow())
         writer.tmp.mkdir(parents=True)
         try:
@@ -461,11 +460,6 @@ class RunWriter:
             shutil.rmtree(writer.tmp, ignore_errors=True)
             raise
         return writer
-
-    def discard(self) -> None:
-        """Undo `start` entirely (bad input found while setting up): no folder, no catalog row."""
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.catalog.delete(self.id)
 
     def save_checkpoint(self, sim) -> None:
         checkpoint.save(sim, self.checkpoint_path)
@@ -537,40 +531,43 @@ Progress = Callable[[int], None]
 OnStart = Callable[[RunWriter, Any], None]
 
 
-def _drive(writer: RunWriter, build: Callable[[], Any], checkpoint_every: int,
-           progress: Progress | None, on_start: OnStart | None) -> StoredRun:
-    """Set up, step with checkpoints, finish; record failure or interruption in the catalog."""
+def _tag(exc: BaseException, run_id: str) -> None:
+    """Let the caller (the CLI) name the run a failure belongs to."""
+    try:
+        exc.socialcredit_run_id = run_id  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):
+        pass
+
+
+def _status_of(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, Terminated):
+        return "interrupted", "terminated (SIGTERM)"
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", "interrupted (Ctrl-C)"
+    return "failed", f"{type(exc).__name__}: {exc}"
+
+
+def _drive(writer: RunWriter, sim, checkpoint_every: int, progress: Progress | None,
+           on_start: OnStart | None) -> StoredRun:
+    """Step with checkpoints, then finish; record a failure or an interruption in the catalog."""
     from .api import result_of
 
     try:
-        with _sigterm_as_interrupt():
-            try:
-                sim = build()
-            except ScenarioError:
-                if writer.resumed_from is None:
-                    writer.discard()
-                else:
-                    writer.fail("failed", "the scenario no longer builds")
-                raise
-            if on_start is not None:
-                on_start(writer, sim)
-            total = sim.scenario.steps
+        if on_start is not None:
+            on_start(writer, sim)
+        total = sim.scenario.steps
 
-            def after_step(step: int) -> None:
-                if checkpoint_every and step % checkpoint_every == 0 and step < total:
-                    writer.save_checkpoint(sim)
-                if progress is not None:
-                    progress(step)
+        def after_step(step: int) -> None:
+            if checkpoint_every and step % checkpoint_every == 0 and step < total:
+                writer.save_checkpoint(sim)
+            if progress is not None:
+                progress(step)
 
-            sim.run(progress=after_step)
-            return writer.finish(result_of(sim, writer.started))
-    except ScenarioError:
-        raise
-    except KeyboardInterrupt as exc:
-        writer.fail("interrupted", "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted (Ctrl-C)")
-        raise
+        sim.run(progress=after_step)
+        return writer.finish(result_of(sim, writer.started))
     except BaseException as exc:
-        writer.fail("failed", f"{type(exc).__name__}: {exc}")
+        writer.fail(*_status_of(exc))
+        _tag(exc, writer.id)
         raise
 
 
@@ -580,16 +577,32 @@ def execute(scenario: Scenario, *, data_dir: str | Path | None = None, out: str 
             on_start: OnStart | None = None) -> StoredRun:
     """Run a resolved scenario into the store: catalog row, checkpoints, atomic run folder.
 
-    `progress(step)` is called after every step; `on_start(writer, sim)` once the simulation
-    is built. Raises ScenarioError (nothing written) for bad input the setup finds, StoreError
-    for a non-empty `out`, and re-raises whatever stopped the run after recording it.
+    The simulation is built first, so bad input it finds (ScenarioError: an unreadable edge
+    list, too few agents for the network) writes nothing. Then the run is recorded as
+    `running`, `on_start(writer, sim)` is called, `progress(step)` after every step, and a
+    checkpoint is saved every `checkpoint_every` steps (0: never). Whatever stops the run is
+    recorded (`failed`, `interrupted`) and re-raised; StoreError for a non-empty `out`.
     """
     from .simulation import Simulation
 
     if checkpoint_every < 0:
         raise StoreError(f"checkpoint_every = {checkpoint_every}: expected 0 (never) or a positive number of steps")
-    writer = RunWriter.start(scenario, data_dir=data_dir, out=out, name=name, preset=preset)
-    return _drive(writer, lambda: Simulation(scenario), checkpoint_every, progress, on_start)
+    if out is not None:
+        check_out_dir(Path(out).expanduser().absolute())
+    started = time.perf_counter()
+    with _sigterm_as_interrupt():
+        try:
+            sim = Simulation(scenario)
+        except ScenarioError:
+            raise
+        except BaseException as exc:
+            writer = RunWriter.start(scenario, data_dir=data_dir, out=out, name=name, preset=preset)
+            writer.fail(*_status_of(exc))
+            _tag(exc, writer.id)
+            raise
+        writer = RunWriter.start(scenario, data_dir=data_dir, out=out, name=name, preset=preset)
+        writer.started = started
+        return _drive(writer, sim, checkpoint_every, progress, on_start)
 
 
 def resume(run_id: str, *, data_dir: str | Path | None = None,
@@ -601,6 +614,8 @@ def resume(run_id: str, *, data_dir: str | Path | None = None,
     """
     from .simulation import Simulation
 
+    if checkpoint_every < 0:
+        raise StoreError(f"checkpoint_every = {checkpoint_every}: expected 0 (never) or a positive number of steps")
     catalog = Catalog(data_dir)
     row = catalog.get(run_id)
     run_id = row["id"]
@@ -625,11 +640,14 @@ def resume(run_id: str, *, data_dir: str | Path | None = None,
                        previous_duration=float(row["duration_s"] or 0.0))
     writer.resumed_from = int(start_step)
     catalog.update(run_id, status="running", pid=os.getpid(), host=socket.gethostname(), error=None)
-
-    def build():
-        return checkpoint.restore(scenario, ckpt) if ckpt.is_file() else Simulation(scenario)
-
-    return _drive(writer, build, checkpoint_every, progress, on_start)
+    with _sigterm_as_interrupt():
+        try:
+            sim = checkpoint.restore(scenario, ckpt) if ckpt.is_file() else Simulation(scenario)
+        except BaseException as exc:
+            writer.fail(*_status_of(exc))
+            _tag(exc, writer.id)
+            raise
+        return _drive(writer, sim, checkpoint_every, progress, on_start)
 
 
 def save_result(result: RunResult, *, data_dir: str | Path | None = None, out: str | Path | None = None,
@@ -742,4 +760,4 @@ def sql(query: str, data_dir: str | Path | None = None) -> pd.DataFrame:
 
 
 __all__ = ["data_dir", "runs", "open_run", "sql", "connect", "execute", "resume", "save_result", "remove_run",
-           "run_folder", "Catalog", "StoreError", "StoredRun", "new_run_id", "np"]
+           "run_folder", "Catalog", "StoreError", "StoredRun", "new_run_id"]

@@ -66,7 +66,7 @@ def may_borrow(table, row, blacklisted, bl_enabled, bl_loan_ban):
 @njit(parallel=True, cache=True)
 def apply_tiers(key, score, enrolled, blacklisted, tier, previous_tier, tier_mins, table,
                 bl_enabled, bl_travel_ban, bl_jobs, travel_demand,
-                income_now, dissent, expressed, boldness, punished, severity_paid,
+                income_now, dissent, expressed, boldness, penalty, points_per_severity,
                 travel_denied, times_travel_denied, welfare):
     """New tiers, travel denials and the welfare index of the step.
 
@@ -92,6 +92,6 @@ def apply_tiers(key, score, enrolled, blacklisted, tier, previous_tier, tier_min
         if denied:
             w -= 1.0
         w -= boldness[i] * (dissent[i] - expressed[i])
-        if punished[i]:
-            w -= severity_paid
+        if points_per_severity > 0.0:
+            w -= penalty[i] / points_per_severity  # the punishment received, back in ψ (utility) units
         welfare[i] = w

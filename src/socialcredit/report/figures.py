@@ -458,27 +458,23 @@ def sanctions(result: RunResult) -> ReportFigure:
     fig = _figure(11, 4.2)
     ax, bx = _subplots(fig, 1, 2)[0]
     x = m["step"].to_numpy()
-    per = 1000.0 / m["agents"].replace(0, np.nan)
+    per = 1000.0 / np.maximum(m["agents"].to_numpy(dtype=np.float64), 1.0)
     kinds = [("travel_denied", "travel denied", BLUE, "-"), ("loans_denied", "loans denied", ORANGE, "--"),
              ("throttled", "throttled internet", REDDISH_PURPLE, "-."), ("job_barred", "job-barred", VERMILLION, ":")]
-    for col, label, colour, ls in kinds:
-        _line(ax, x, m[col] * per, color=colour, lw=2, ls=ls, label=label)
-    _title(ax, "Sanctions by kind")
-    ax.set_ylabel("agents per 1,000")
-    ax.set_ylim(bottom=0, top=max(1.0, float(np.nanmax((m[[k for k, *_ in kinds]].to_numpy(dtype=float).T * per.to_numpy()).T)) * 1.15
-                                  if len(m) and _finite(per) else 1.0))
-    _week_axis(ax, x)
-    ax.legend(loc="best")
     events = [("reports_true", "true reports", BLUE, "-"), ("reports_false", "false reports", VERMILLION, "--"),
               ("punished", "punished for dissent", BLACK, "-."), ("blacklist_entries", "blacklist entries", ORANGE, ":")]
-    for col, label, colour, ls in events:
-        _line(bx, x, m[col] * per, color=colour, lw=2, ls=ls, label=label)
-    _title(bx, "Reports, punishments and blacklistings")
-    bx.set_ylabel("per 1,000 agents per week")
-    top = float(np.nanmax((m[[k for k, *_ in events]].to_numpy(dtype=float).T * per.to_numpy()).T)) if len(m) else 0.0
-    bx.set_ylim(0, max(1.0, top * 1.15) if np.isfinite(top) else 1.0)
-    _week_axis(bx, x)
-    bx.legend(loc="best")
+    for axis, lines, title, ylabel in ((ax, kinds, "Sanctions by kind", "agents per 1,000"),
+                                       (bx, events, "Reports, punishments and blacklistings", "per 1,000 agents per week")):
+        top = 0.0
+        for col, label, colour, ls in lines:
+            y = m[col].to_numpy(dtype=np.float64) * per
+            if _line(axis, x, y, color=colour, lw=2, ls=ls, label=label):
+                top = max(top, float(np.nanmax(y)))
+        _title(axis, title)
+        axis.set_ylabel(ylabel)
+        axis.set_ylim(0, max(1.0, top * 1.15))
+        _week_axis(axis, x)
+        axis.legend(loc="best")
     spec.figure = fig
     return spec
 
