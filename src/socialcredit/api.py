@@ -47,7 +47,7 @@ def result_of(sim: Simulation, started: float | None = None) -> RunResult:
     if started is not None:
         info["wall_seconds"] = round(time.perf_counter() - started, 4)
     return RunResult(sim.scenario, metrics, group_metrics, agents,
-                     _edges_frame(sim.initial_edges, sim.graph.edge_array()), info)
+                     _edges_frame(sim.initial_edges, sim.edge_table()), info)
 
 
 def simulate(scenario: str | Path | Scenario | dict = "sesame-as-reported", *, agents: int | None = None,

@@ -7,7 +7,7 @@ category never changes the draws of the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -58,6 +58,11 @@ class Population:
     @property
     def size(self) -> int:
         return len(self.group)
+
+    def permuted(self, order: np.ndarray) -> "Population":
+        """The same agents renumbered: new agent i is old agent order[i]."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return Population(**{k: (v if k == "group_names" else v[order]) for k, v in values.items()})
 
 
 def assign_groups(n: int, shares: list[float], rng: np.random.Generator) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import graph as graphs
+from . import locality
 from .engine import adoption, conduct, consumption, expression, finance, reporting, rng, scoring, social
 from .engine.consequences import apply_tiers, consequence_table
 from .engine.state import State
@@ -70,8 +71,15 @@ class Simulation:
             n = scenario.population.agents
             self.population = make_population(scenario, n)
             n, edges, self.original_ids = build_graph(scenario, self.population.group)
-        self.graph = graphs.FriendGraph.from_edges(n, edges)
+        graph = graphs.FriendGraph.from_edges(n, edges)
         del edges
+        # agents are renumbered for locality (friends close in memory); outputs use original ids
+        self.order = locality.rcm_order(graph)  # order[internal] = original id
+        self.rank = np.empty(n, np.int64)  # rank[original id] = internal
+        self.rank[self.order] = np.arange(n, dtype=np.int64)
+        self.graph = locality.permute(graph, self.order)
+        del graph
+        self.population = self.population.permuted(self.order)
         pol, beh = scenario.policy, scenario.behaviour
         self.tier_mins = np.array([t.min_score for t in pol.tiers], dtype=np.float64)
         self.table = consequence_table(pol)
@@ -93,7 +101,7 @@ class Simulation:
         self.recorder = Recorder(self)
         self.observers: list[Observer] = [self.recorder] + list(observers or [])
         self.initial_agents = self.agent_table()
-        self.initial_edges = self.graph.edge_array()
+        self.initial_edges = self.edge_table()
         self.setup_seconds = time.perf_counter() - t0
         self.step_seconds: list[float] = []
         self._observe()
@@ -175,12 +183,19 @@ class Simulation:
     def metrics_frame(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self.recorder.rows)
 
+    def edge_table(self) -> np.ndarray:
+        """Alive ties in original agent ids, each once with u < v, sorted."""
+        e = self.order[self.graph.edge_array()]
+        e.sort(axis=1)
+        e = e[np.lexsort((e[:, 1], e[:, 0]))]
+        return e.astype(np.int32)
+
     def agent_table(self) -> pd.DataFrame:
-        """Agent table of the current state: traits, baseline, group, score and counters."""
+        """Agent table of the current state (rows by original agent id): traits, baseline, group, score, counters."""
         st, pop, pol = self.state, self.population, self.scenario.policy
         tiers = np.array([t.name for t in pol.tiers], dtype=object)
         data = {
-            "agent_id": np.arange(st.size, dtype=np.int64),
+            "agent_id": self.order.copy(),
             "group_name": pd.Categorical.from_codes(pop.group.astype(np.int64), categories=pop.group_names),
             "baseline_score": st.baseline.copy(),
             "score": st.score.copy(),
@@ -206,5 +221,5 @@ class Simulation:
             "shared_score": st.shared.copy(),
         }
         if self.original_ids is not None:
-            data["original_id"] = np.asarray(self.original_ids, dtype=np.int64)
-        return pd.DataFrame(data)
+            data["original_id"] = np.asarray(self.original_ids, dtype=np.int64)[self.order]
+        return pd.DataFrame(data).iloc[self.rank].reset_index(drop=True)
