@@ -23,7 +23,6 @@ import math
 import os
 from pathlib import Path
 
-import numba
 import numpy as np
 from numba import njit, prange
 
