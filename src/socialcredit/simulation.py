@@ -148,18 +148,8 @@ class Simulation:
                     self.tier_mins, self.table, bl.enabled, bl.travel_ban, bl.job_access, beh.social.travel_demand,
                     st.income_now, pop.dissent, st.expressed_dissent, pop.boldness, self.penalty, sp.points_per_severity,
                     st.travel_denied, st.times_travel_denied, st.welfare)
-        # 8. social dynamics: nudges, sharing, fear learning, then unfriending (effective next step)
-        vis, so, ex = pol.visibility, beh.social, beh.expression
-        social.nudge(self.key(rng.NUDGE), g.indptr, g.indices, g.alive, st.score, st.enrolled, st.shared, vis.public,
-                     vis.nudge_threshold, so.nudge_probability, st.nudges)
-        social.share(self.key(rng.SHARE), st.score, st.enrolled, vis.share_threshold, so.share_probability,
-                     st.shared, self.shared_now)
-        expression.learn_fear(g.indptr, g.indices, g.alive, st.enrolled, st.expressed_dissent, st.observed, st.punished,
-                              st.nudges, sp.tolerance, sp.severity, ex.learning_rate, ex.nudge_fear,
-                              st.perceived_surveillance, st.perceived_severity)
-        social.unfriend(self.key(rng.UNFRIEND), g.indptr, g.indices, g.alive, st.score, st.enrolled, st.shared,
-                        vis.public, pop.conformity, vis.unfriend_threshold, so.unfriend_probability,
-                        fr.mode == "drag", fr.drag_threshold, so.non_drag_factor, self.dropped_per_row)
+        # 8. social dynamics: sharing, nudges, fear learning, unfriending (effective next step)
+        social.socialise(self)
         # 9. record
         self._observe()
         if g.dead_fraction() > COMPACT_AT:

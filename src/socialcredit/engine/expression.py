@@ -88,44 +88,21 @@ def express_all(sim) -> None:
             ex.loyalty_base, gain, st.expressed_dissent, st.critical_posts, st.pro_state_posts, st.observed)
 
 
-@njit(parallel=True, cache=True)
-def learn_fear(indptr, indices, alive, enrolled, expressed, observed, punished, nudges,
-               tau, severity, rate, nudge_fear, perc_nu, perc_psi):
-    """Perceived ν and ψ move toward what an agent sees happen to itself and its friends.
+@njit(inline="always", cache=True)
+def learned(perc_nu, perc_psi, dissenters, observed, sum_a, saw_punishment, nudges, severity, rate, nudge_fear):
+    """Perceived ν and ψ after a step of watching oneself and one's friends.
 
     Among the visible dissenters k (self and friends with a_k > τ, enrolled), the authority
     observes each with probability ν + (1 − ν)a_k, so ν̂ = (O − Σa)/(D − Σa) estimates ν
     (informants' reports push it up: they raise effective surveillance). A punishment seen
     moves ψ toward the severity applied; each nudge received adds `nudge_fear`.
     """
-    n = len(expressed)
-    for i in prange(n):
-        d = 0.0
-        o = 0.0
-        sa = 0.0
-        seen_punishment = punished[i]
-        if enrolled[i] and expressed[i] > tau:
-            d += 1.0
-            sa += expressed[i]
-            if observed[i]:
-                o += 1.0
-        for k in range(indptr[i], indptr[i + 1]):
-            if alive[k]:
-                j = indices[k]
-                if enrolled[j] and expressed[j] > tau:
-                    d += 1.0
-                    sa += expressed[j]
-                    if observed[j]:
-                        o += 1.0
-                if punished[j]:
-                    seen_punishment = True
-        nu_i = np.float64(perc_nu[i])
-        if d - sa > 1e-9:
-            est = min(1.0, max(0.0, (o - sa) / (d - sa)))
-            nu_i += rate * (est - nu_i)
-        psi_i = np.float64(perc_psi[i])
-        if seen_punishment:
-            psi_i += rate * (severity - psi_i)
-        psi_i += nudge_fear * nudges[i]
-        perc_nu[i] = nu_i
-        perc_psi[i] = psi_i
+    nu = np.float64(perc_nu)
+    if dissenters - sum_a > 1e-9:
+        est = min(1.0, max(0.0, (observed - sum_a) / (dissenters - sum_a)))
+        nu += rate * (est - nu)
+    psi = np.float64(perc_psi)
+    if saw_punishment:
+        psi += rate * (severity - psi)
+    psi += nudge_fear * nudges
+    return nu, psi

@@ -28,44 +28,34 @@ def outcome(key, reporter, target, q, critical, false_ratio):
 
 
 @njit(parallel=True, cache=True)
-def reports_received(key, indptr, indices, alive, enrolled, informant, reward, sensitivity, false_ratio,
-                     critical, observed, true_out, false_out, times_reported):
+def report(key, indptr, indices, alive, enrolled, informant, reward, sensitivity, false_ratio,
+           critical, observed, made_out, true_out, false_out, times_reported):
+    """One pass over each agent's row: the reports it makes and the reports it receives."""
     n = len(critical)
-    for j in prange(n):
+    for i in prange(n):
+        made = 0
         t = 0
         f = 0
-        if enrolled[j]:
-            for k in range(indptr[j], indptr[j + 1]):
+        if enrolled[i]:
+            q_i = min(1.0, informant[i] * reward * sensitivity)
+            for k in range(indptr[i], indptr[i + 1]):
                 if alive[k]:
-                    i = indices[k]
-                    if enrolled[i]:
-                        q = min(1.0, informant[i] * reward * sensitivity)
-                        r = outcome(key, i, j, q, critical[j], false_ratio)
+                    j = indices[k]
+                    if enrolled[j]:
+                        if outcome(key, i, j, q_i, critical[j], false_ratio) != NONE:
+                            made += 1
+                        q_j = min(1.0, informant[j] * reward * sensitivity)
+                        r = outcome(key, j, i, q_j, critical[i], false_ratio)
                         if r == TRUE_REPORT:
                             t += 1
                         elif r == FALSE_REPORT:
                             f += 1
-        true_out[j] = min(t, 32767)
-        false_out[j] = min(f, 32767)
+        made_out[i] = min(made, 32767)
+        true_out[i] = min(t, 32767)
+        false_out[i] = min(f, 32767)
         if t > 0:
-            observed[j] = True
-        times_reported[j] += t + f
-
-
-@njit(parallel=True, cache=True)
-def reports_made(key, indptr, indices, alive, enrolled, informant, reward, sensitivity, false_ratio,
-                 critical, made_out):
-    n = len(critical)
-    for i in prange(n):
-        m = 0
-        if enrolled[i]:
-            q = min(1.0, informant[i] * reward * sensitivity)
-            for k in range(indptr[i], indptr[i + 1]):
-                if alive[k]:
-                    j = indices[k]
-                    if enrolled[j] and outcome(key, i, j, q, critical[j], false_ratio) != NONE:
-                        m += 1
-        made_out[i] = min(m, 32767)
+            observed[i] = True
+        times_reported[i] += t + f
 
 
 def report_all(sim) -> None:
@@ -77,9 +67,7 @@ def report_all(sim) -> None:
         st.reports_false[:] = 0
         st.reports_made[:] = 0
         return
-    g, key = sim.graph, sim.key(rng.REPORTING)
-    reports_received(key, g.indptr, g.indices, g.alive, st.enrolled, pop.informant, reward, inf.sensitivity,
-                     inf.false_report_ratio, st.critical_posts, st.observed, st.reports_true, st.reports_false,
-                     st.times_reported)
-    reports_made(key, g.indptr, g.indices, g.alive, st.enrolled, pop.informant, reward, inf.sensitivity,
-                 inf.false_report_ratio, st.critical_posts, st.reports_made)
+    g = sim.graph
+    report(sim.key(rng.REPORTING), g.indptr, g.indices, g.alive, st.enrolled, pop.informant, reward, inf.sensitivity,
+           inf.false_report_ratio, st.critical_posts, st.observed, st.reports_made, st.reports_true, st.reports_false,
+           st.times_reported)
