@@ -47,15 +47,16 @@ def share(key, score, enrolled, threshold, p, shared, shared_now):
 def social_pass(unfriend_key, nudge_key, indptr, indices, alive, score, enrolled, shared, public, conformity,
                 unfriend_threshold, unfriend_p, drag_mode, drag_threshold, non_drag, nudge_threshold, nudge_p,
                 expressed, observed, punished, tau, severity, learning_rate, nudge_fear,
-                nudges, perc_nu, perc_psi, dropped_per_row):
+                nudges, perc_nu, perc_psi, dropped_per_row, learn, unfriending):
     """Phase 8 in one pass over each agent's row: nudges received, fear learned, ties dropped.
 
     Row i reads its friends' values and writes only its own entries and variables, so the
     pass needs no shared writes; a dropped tie is decided identically from both ends.
+    `learn` and `unfriending` switch off the parts a scenario does not use (no gathers).
     """
     n = len(score)
     for i in prange(n):
-        nudged = _visible(i, enrolled, shared, public) and score[i] < nudge_threshold
+        nudged = nudge_p > 0.0 and _visible(i, enrolled, shared, public) and score[i] < nudge_threshold
         m = 0
         d = 0.0
         o = 0.0
@@ -73,24 +74,26 @@ def social_pass(unfriend_key, nudge_key, indptr, indices, alive, score, enrolled
             j = indices[k]
             if nudged and rng.uniform(nudge_key, j, i) < nudge_p:
                 m += 1
-            if enrolled[j] and expressed[j] > tau:
-                d += 1.0
-                sa += expressed[j]
-                if observed[j]:
-                    o += 1.0
-            if punished[j]:
-                seen = True
-            if (_drops(unfriend_key, i, j, score, enrolled, shared, public, conformity, unfriend_threshold, unfriend_p,
+            if learn:
+                if enrolled[j] and expressed[j] > tau:
+                    d += 1.0
+                    sa += expressed[j]
+                    if observed[j]:
+                        o += 1.0
+                if punished[j]:
+                    seen = True
+            if unfriending and (_drops(unfriend_key, i, j, score, enrolled, shared, public, conformity, unfriend_threshold, unfriend_p,
                        drag_mode, drag_threshold, non_drag)
                     or _drops(unfriend_key, j, i, score, enrolled, shared, public, conformity, unfriend_threshold,
                               unfriend_p, drag_mode, drag_threshold, non_drag)):
                 alive[k] = False
                 dropped += 1
         nudges[i] = min(m, 32767)
-        nu, psi = expression.learned(perc_nu[i], perc_psi[i], d, o, sa, seen, nudges[i], severity, learning_rate,
-                                     nudge_fear)
-        perc_nu[i] = nu
-        perc_psi[i] = psi
+        if learn or m > 0:
+            nu, psi = expression.learned(perc_nu[i], perc_psi[i], d, o, sa, seen, nudges[i], severity, learning_rate,
+                                         nudge_fear)
+            perc_nu[i] = nu
+            perc_psi[i] = psi
         dropped_per_row[i] = dropped
 
 
@@ -103,4 +106,5 @@ def socialise(sim) -> None:
                 st.shared, vis.public, pop.conformity, vis.unfriend_threshold, so.unfriend_probability,
                 fr.mode == "drag", fr.drag_threshold, so.non_drag_factor, vis.nudge_threshold, so.nudge_probability,
                 st.expressed_dissent, st.observed, st.punished, sp.tolerance, sp.severity, ex.learning_rate,
-                ex.nudge_fear, st.nudges, st.perceived_surveillance, st.perceived_severity, sim.dropped_per_row)
+                ex.nudge_fear, st.nudges, st.perceived_surveillance, st.perceived_severity, sim.dropped_per_row,
+                ex.learning_rate > 0.0, so.unfriend_probability > 0.0)
