@@ -1,7 +1,7 @@
 """socialcredit: a fast, reproducible agent-based simulator of social credit scoring systems.
 
 Synthetic populations only: it never ingests records about real people. The public API is
-small: `simulate`, `Scenario`, `Simulation`, `RunResult`.
+small: `simulate`, `open_run`, `runs`, `Scenario`, `Simulation`, `RunResult`.
 """
 
 import os as _os
@@ -16,5 +16,7 @@ from .api import simulate  # noqa: E402
 from .result import RunResult  # noqa: E402
 from .scenario import Scenario, ScenarioError, load_scenario, preset_names  # noqa: E402
 from .simulation import Simulation  # noqa: E402
+from .store import open_run, runs  # noqa: E402
 
-__all__ = ["simulate", "Scenario", "ScenarioError", "Simulation", "RunResult", "load_scenario", "preset_names", "__version__"]
+__all__ = ["simulate", "open_run", "runs", "Scenario", "ScenarioError", "Simulation", "RunResult", "load_scenario",
+           "preset_names", "__version__"]

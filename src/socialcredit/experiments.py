@@ -2,8 +2,9 @@
 
 A researcher's question ("what does friend drag do to the network?") is answered by
 running each arm over K seeds and comparing the headline measures (`metrics.HEADLINE`) at
-the final step: each arm's mean with a 95 % t-interval over seeds, and the difference of
-every other arm from the first (the reference, usually `no-system`) with a 95 % Welch
+the final step: each arm's mean with a 95 % t-interval over seeds, and the difference
+between the first arm and every other arm (first minus other; e.g. `sesame-as-reported`
+first and the `no-system` control second gives the system's effect) with a 95 % Welch
 interval. Seeds are the unit of replication: they are independent runs, so the intervals
 are ordinary two-sample statistics over seeds, not over agents.
 
@@ -63,17 +64,17 @@ def mean_ci(values: Iterable[float], level: float = LEVEL) -> tuple[float, float
     return m, m - half, m + half, n
 
 
-def welch_ci(reference: Iterable[float], other: Iterable[float], level: float = LEVEL) -> tuple[float, float, float, float]:
-    """Difference mean(other) - mean(reference) with Welch's t-interval: (diff, low, high, p).
+def welch_ci(x: Iterable[float], y: Iterable[float], level: float = LEVEL) -> tuple[float, float, float, float]:
+    """Difference mean(x) - mean(y) with Welch's t-interval and two-sided p-value: (diff, low, high, p).
 
     Degrees of freedom by Welch-Satterthwaite. NaN interval when either side has fewer than
     two finite values; when both sides have zero variance the interval shrinks to the point
     (and p is 0 for a non-zero difference, 1 otherwise).
     """
-    a, b = _finite(reference), _finite(other)
+    a, b = _finite(x), _finite(y)
     if len(a) == 0 or len(b) == 0:
         return math.nan, math.nan, math.nan, math.nan
-    diff = float(b.mean() - a.mean())
+    diff = float(a.mean() - b.mean())
     if len(a) < 2 or len(b) < 2:
         return diff, math.nan, math.nan, math.nan
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
@@ -174,7 +175,7 @@ def compare(specs: Sequence[str | Path | RunResult | Sequence[RunResult]], seeds
             steps: int | None = None, data_dir: str | Path | None = None, *,
             overrides: dict[str, Any] | list[str] | None = None, base_seed: int = 0,
             progress: Progress | None = None) -> "Comparison":
-    """Run or open each arm and compare them; the first spec is the reference.
+    """Run or open each arm and compare the first with every other one.
 
     A spec is a preset name, a TOML path (both run over `seeds` seeds from `base_seed`), a
     run id or run folder (opened with `socialcredit.store.open_run(id, data_dir)`, used as
@@ -218,13 +219,15 @@ def compare(specs: Sequence[str | Path | RunResult | Sequence[RunResult]], seeds
 
 @dataclass
 class Comparison:
-    """Arms side by side: `arms` maps a label to its runs (one per seed); the first is the reference.
+    """Arms side by side: `arms` maps a label to its runs (one per seed); the first arm is
+    compared with every other one.
 
     `table` has one row per headline measure (index: the metric column), a `label` column,
     then for each arm A the columns `A mean`, `A ci_low`, `A ci_high`, `A n` (runs with a
-    defined value), and for each other arm B the columns `B - REF diff`, `B - REF ci_low`,
-    `B - REF ci_high`, `B - REF p` (Welch), REF being the first arm's label. All values are
-    at each run's final step. CIs are NaN with a single seed.
+    defined value), and for each other arm B the columns `FIRST - B diff`, `FIRST - B ci_low`,
+    `FIRST - B ci_high`, `FIRST - B p` (Welch; the difference is mean(FIRST) - mean(B)),
+    FIRST being the first arm's label (see `diff_name`). All values are at each run's final
+    step. CIs are NaN with a single seed.
     """
 
     arms: dict[str, list[RunResult]]
@@ -238,8 +241,9 @@ class Comparison:
         return next(iter(self.arms))
 
     @staticmethod
-    def diff_name(arm: str, reference: str) -> str:
-        return f"{arm} - {reference}"
+    def diff_name(reference: str, arm: str) -> str:
+        """Column prefix of the difference reference - arm in `table`."""
+        return f"{reference} - {arm}"
 
     @classmethod
     def from_arms(cls, arms: Mapping[str, Sequence[RunResult]], measures: Sequence[tuple[str, str]] = HEADLINE,
@@ -262,7 +266,7 @@ class Comparison:
                 row.update({f"{a} mean": m, f"{a} ci_low": lo, f"{a} ci_high": hi, f"{a} n": n})
             for b in labels[1:]:
                 d, lo, hi, p = welch_ci(finals[ref][key], finals[b][key], level)
-                name = cls.diff_name(b, ref)
+                name = cls.diff_name(ref, b)
                 row.update({f"{name} diff": d, f"{name} ci_low": lo, f"{name} ci_high": hi, f"{name} p": p})
             rows.append(row)
         table = pd.DataFrame(rows).set_index("measure")
@@ -278,22 +282,22 @@ class Comparison:
         return {a: band([r.metrics for r in runs], measure, self.level) for a, runs in self.arms.items()}
 
     def to_markdown(self, digits: int = 4) -> str:
-        """The table as GitHub markdown: mean [95 % CI] per arm, then differences from the first arm."""
+        """The table as GitHub markdown: mean [95 % CI] per arm, then the first arm minus each other arm."""
         labels = list(self.arms)
         ref = labels[0]
         pct = f"{self.level * 100:g} %"
-        head = ["measure"] + [f"{a} (n={len(self.arms[a])})" for a in labels] + [f"{b} − {ref}" for b in labels[1:]]
+        head = ["measure"] + [f"{a} (n={len(self.arms[a])})" for a in labels] + [f"{ref} − {b}" for b in labels[1:]]
         lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
         for key, row in self.table.iterrows():
             cells = [str(row["label"])]
             for a in labels:
                 cells.append(format_estimate(row[f"{a} mean"], row[f"{a} ci_low"], row[f"{a} ci_high"], digits))
             for b in labels[1:]:
-                name = self.diff_name(b, ref)
+                name = self.diff_name(ref, b)
                 cells.append(format_estimate(row[f"{name} diff"], row[f"{name} ci_low"], row[f"{name} ci_high"], digits, signed=True))
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        foot = (f"\nValues at the final step; mean over seeds [{pct} t-interval]; differences from "
-                f"`{ref}` with Welch {pct} intervals. `n/a`: not defined (e.g. no scores when nobody is enrolled); "
+        foot = (f"\nValues at the final step; mean over seeds [{pct} t-interval]; differences are "
+                f"`{ref}` minus each other arm, with Welch {pct} intervals. `n/a`: not defined (e.g. no scores when nobody is enrolled); "
                 "no interval with a single seed.")
         notes = "".join(f"\n- {n}" for n in self.notes)
         return "\n".join(lines) + "\n" + foot + ("\n" + notes if notes else "") + "\n"

@@ -102,9 +102,20 @@ def data_dir(path: str | Path | None = None) -> Path:
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """Short, sortable, unique: `YYYYMMDD-HHMMSS-xxxxxx` (UTC time, 24 random bits)."""
-    now = now or datetime.now(timezone.utc)
-    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    """Short, sortable, unique: `YYYYMMDD-HHMMSS-mmmrrr` (UTC time; mmm = the fraction of the
+    second in 4096ths, so ids sort by creation; rrr = 12 random bits against collisions)."""
+    while True:
+        t = now or datetime.now(timezone.utc)
+        frac = t.microsecond * 4096 // 1_000_000
+        run_id = f"{t:%Y%m%d-%H%M%S}-{frac:03x}{secrets.randbits(12):03x}"
+        with _ISSUED_LOCK:
+            if run_id not in _ISSUED:
+                _ISSUED.add(run_id)
+                return run_id
+
+
+_ISSUED: set[str] = set()  # ids given out by this process (collisions across processes: see RunWriter.start)
+_ISSUED_LOCK = threading.Lock()
 
 
 def _utcnow() -> datetime:
@@ -156,7 +167,9 @@ def _lock_timeout() -> float:
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "being used" in text
+    # another process holds the file ("Could not set lock ... Conflicting lock"), or another thread of
+    # this process has it open in the other mode ("different configuration")
+    return "lock" in text or "conflicting" in text or "being used" in text or "different configuration" in text
 
 
 class Catalog:
@@ -434,32 +447,39 @@ class RunWriter:
 
     @classmethod
     def start(cls, scenario: Scenario, *, data_dir: str | Path | None = None, out: str | Path | None = None,
-              name: str | None = None, preset: str | None = None) -> "RunWriter":
+              name: str | None = None, preset: str | None = None, agents: int | None = None) -> "RunWriter":
         """Create the temp folder with the resolved scenario and insert the catalog row as `running`."""
         catalog = Catalog(data_dir)
         final_out = Path(out).expanduser().absolute() if out is not None else None
         if final_out is not None:
             check_out_dir(final_out)
-        while True:
+        while True:  # an id another process took in the same millisecond is detected and replaced
             run_id = new_run_id()
             final = final_out or catalog.root / RUNS / run_id
-            taken = _tmp_of(final, run_id).exists() or (final_out is None and final.exists())
-            if not taken:
-                break
-        writer = cls(catalog, run_id, final, scenario, name=name or scenario.name, preset=preset, created=_utcnow())
-        writer.tmp.mkdir(parents=True)
-        try:
-            (writer.tmp / "scenario.toml").write_text(scenario.to_toml(), encoding="utf-8")
-            catalog.insert({
-                "id": run_id, "name": writer.name, "preset": preset, "scenario_hash": scenario.hash(),
-                "seed": scenario.seed, "agents": scenario.population.agents, "steps": scenario.steps,
-                "status": "running", "created": writer.created.replace(tzinfo=None), "duration_s": None,
-                "version": __version__, "path": final, "pid": os.getpid(), "host": socket.gethostname(),
-            })
-        except BaseException:
-            shutil.rmtree(writer.tmp, ignore_errors=True)
-            raise
-        return writer
+            if final_out is None and final.exists():
+                continue
+            writer = cls(catalog, run_id, final, scenario, name=name or scenario.name, preset=preset,
+                         created=_utcnow())
+            try:
+                writer.tmp.mkdir(parents=True)
+            except FileExistsError:
+                continue
+            try:
+                (writer.tmp / "scenario.toml").write_text(scenario.to_toml(), encoding="utf-8")
+                catalog.insert({
+                    "id": run_id, "name": writer.name, "preset": preset, "scenario_hash": scenario.hash(),
+                    "seed": scenario.seed, "agents": agents if agents is not None else scenario.population.agents,
+                    "steps": scenario.steps, "status": "running", "created": writer.created.replace(tzinfo=None),
+                    "duration_s": None, "version": __version__, "path": final, "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                })
+            except duckdb.ConstraintException:
+                shutil.rmtree(writer.tmp, ignore_errors=True)
+                continue
+            except BaseException:
+                shutil.rmtree(writer.tmp, ignore_errors=True)
+                raise
+            return writer
 
     def save_checkpoint(self, sim) -> None:
         checkpoint.save(sim, self.checkpoint_path)
@@ -600,7 +620,8 @@ def execute(scenario: Scenario, *, data_dir: str | Path | None = None, out: str 
             writer.fail(*_status_of(exc))
             _tag(exc, writer.id)
             raise
-        writer = RunWriter.start(scenario, data_dir=data_dir, out=out, name=name, preset=preset)
+        writer = RunWriter.start(scenario, data_dir=data_dir, out=out, name=name, preset=preset,
+                                 agents=int(sim.state.size))
         writer.started = started
         return _drive(writer, sim, checkpoint_every, progress, on_start)
 

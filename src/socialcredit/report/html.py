@@ -344,7 +344,7 @@ def write_comparison(comparison: "Comparison", out_dir: str | Path) -> Path:
         cells = [format_estimate(row[f"{a} mean"], row[f"{a} ci_low"], row[f"{a} ci_high"]) for a in labels]
         diffs = []
         for b in labels[1:]:
-            name = comparison.diff_name(b, ref)
+            name = comparison.diff_name(ref, b)
             lo, hi = row[f"{name} ci_low"], row[f"{name} ci_high"]
             sig = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
             diffs.append({"text": format_estimate(row[f"{name} diff"], lo, hi, signed=True), "significant": sig})
