@@ -97,6 +97,7 @@ class Simulation:
         self.shared_now = np.zeros(n, np.bool_)
         self._next_score = np.empty_like(st.score)
         self.penalty = np.zeros(n, np.float64)
+        self._event_points = np.zeros(n, np.float64)
         self.step_index = 0
         self.recorder = Recorder(self)
         self.observers: list[Observer] = [self.recorder] + list(observers or [])
@@ -136,11 +137,12 @@ class Simulation:
         scoring.sanctions_for_dissent(st.enrolled, st.observed, st.expressed_dissent, sp.tolerance, sp.severity,
                                       proportional, sp.points_per_severity, st.punished, self.penalty, st.times_punished)
         fr = pol.friends
-        scoring.update(g.indptr, g.indices, g.alive, st.score, st.baseline, st.enrolled, self.points, self.purchase_points,
-                       st.critical_posts, st.pro_state_posts, st.purchases, st.repaid, st.missed, st.judgment,
-                       st.reports_made, st.reports_true, st.reports_false, st.good_deeds, st.punished, self.penalty,
+        scoring.event_points(st.enrolled, self.points, self.purchase_points, st.critical_posts, st.pro_state_posts,
+                             st.purchases, st.repaid, st.missed, st.judgment, st.reports_made, st.reports_true,
+                             st.reports_false, st.good_deeds, self.penalty, self._event_points)
+        scoring.update(g.indptr, g.indices, g.alive, st.score, st.baseline, st.enrolled, self._event_points,
                        pol.reversion, scoring.MODES[fr.mode], fr.weight, fr.drag_penalty, fr.drag_threshold,
-                       pol.score_min, pol.score_max, self._next_score)
+                       pol.score_min, pol.score_max, False, self._next_score)
         st.score, self._next_score = self._next_score, st.score
         # 7. tiers and consequences
         bl = pol.blacklist

@@ -31,23 +31,38 @@ def points_vector(points) -> np.ndarray:
 
 
 @njit(parallel=True, cache=True)
-def update(indptr, indices, alive, score, baseline, enrolled, pts, purchase_points,
-           critical, pro_state, purchases, repaid, missed, judgment, made, rec_true, rec_false, deeds,
-           punished, penalty, reversion, mode, weight, drag_penalty, drag_threshold, s_min, s_max, out):
-    n = len(score)
+def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases, repaid, missed, judgment, made,
+                 rec_true, rec_false, deeds, penalty, out):
+    """B_i = Σ_e points_e · n_{i,e} over this step's events, minus the dissent sanction."""
+    n = len(out)
     n_cat = len(purchase_points)
     for i in prange(n):
-        s = score[i]
         if not enrolled[i]:
-            out[i] = s
+            out[i] = 0.0
             continue
         b = (pts[P_CRITICAL] * critical[i] + pts[P_PRO] * pro_state[i] + pts[P_REPAID] * repaid[i]
              + pts[P_MISSED] * missed[i] + pts[P_JUDGMENT] * judgment[i] + pts[P_MADE] * made[i]
              + pts[P_RECEIVED] * (rec_true[i] + rec_false[i]) + pts[P_DEED] * deeds[i])
         for c in range(n_cat):
             b += purchase_points[c] * purchases[i, c]
-        b -= penalty[i]
-        r = s + b + reversion * (baseline[i] - s)
+        out[i] = b - penalty[i]
+
+
+@njit(parallel=True, cache=True)
+def update(indptr, indices, alive, score, baseline, enrolled, points, reversion, mode, weight, drag_penalty,
+           drag_threshold, s_min, s_max, alone_self, out):
+    """r_i = s_i + B_i + λ(s0_i − s_i), then the friend term, then the clip (MODEL.md step 6).
+
+    `alone_self` only changes agents without enrolled friends in mode `average`: False keeps
+    f_i = r_i (MODEL.md); True takes the friend mean to be s_i itself (the sc-core benchmark).
+    """
+    n = len(score)
+    for i in prange(n):
+        s = score[i]
+        if not enrolled[i]:
+            out[i] = s
+            continue
+        r = s + points[i] + reversion * (baseline[i] - s)
         f = r
         if mode == AVERAGE:
             total = 0.0
@@ -60,6 +75,8 @@ def update(indptr, indices, alive, score, baseline, enrolled, pts, purchase_poin
                         count += 1
             if count > 0:
                 f = (1.0 - weight) * r + weight * (total / count)
+            elif alone_self:
+                f = (1.0 - weight) * r + weight * s
         elif mode == DRAG:
             low = 0
             for k in range(indptr[i], indptr[i + 1]):

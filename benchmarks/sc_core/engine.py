@@ -1,0 +1,127 @@
+"""sc-core on the project's own engine: its setup, its score update and its unfriending.
+
+What runs here is the engine's: the friendship graph (`FriendGraph`, CSR + alive mask),
+the reverse Cuthill–McKee renumbering of agents at setup (`socialcredit.locality`; scores
+are returned in the original node order), the score-update kernel of MODEL.md step 6
+(`scoring.update`, mode `average` with w = 0.2 and λ = 0, friendless agents averaging with
+their own score as sc-core says), the phase-8 row pass (`social.social_pass` with nudging
+and fear learning off: a tie goes when either end draws below p_drop against a friend
+below `low`), counter-based draws (`engine.rng`) and the engine's compaction policy.
+
+sc-core's per-agent event rule (posts driven by the logistic fear of one's own score,
+Bernoulli posts and purchases) is not one of the model's rules, so it is the one small
+kernel written here; it produces the events' points B_i that the engine's update consumes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from socialcredit import locality
+from socialcredit.engine import rng, scoring, social
+from socialcredit.graph import FriendGraph
+from socialcredit.simulation import COMPACT_AT
+
+from .common import FEAR_MID, FEAR_SCALE, GAIN_POS, LOSS_FOREIGN, LOSS_NEG, SCORE_MAX, SCORE_MIN, W_FRIENDS, Params
+
+NAME = "engine"
+DESCRIPTION = "socialcredit's engine: RCM-renumbered CSR, scoring.update + social.social_pass kernels, compaction"
+HAS_COMPACTION = True
+
+
+@njit(parallel=True, cache=True)
+def _events(key, s, d, f, p_pos, neg_mult, foreign_mult, out):
+    """sc-core rules 1-3: B_i = +5 positive − 20 negative − 10 foreign, from start-of-step s."""
+    for i in prange(len(s)):
+        fear = 1.0 / (1.0 + math.exp((s[i] - FEAR_MID) / FEAR_SCALE))
+        b = 0.0
+        if rng.uniform(key, i, 0) < neg_mult * d[i] * (1.0 - fear):
+            b -= LOSS_NEG
+        elif rng.uniform(key, i, 1) < p_pos:
+            b += GAIN_POS
+        if rng.uniform(key, i, 2) < foreign_mult * f[i]:
+            b -= LOSS_FOREIGN
+        out[i] = b
+
+
+@dataclass
+class Model:
+    graph: FriendGraph
+    order: np.ndarray  # order[internal] = original node id
+    s: np.ndarray
+    s_next: np.ndarray
+    points: np.ndarray
+    d: np.ndarray
+    f: np.ndarray
+    enrolled: np.ndarray
+    shared: np.ndarray
+    conformity: np.ndarray
+    zeros_f32: np.ndarray
+    zeros_bool: np.ndarray
+    nudges: np.ndarray
+    dropped: np.ndarray
+    params: Params
+    seed: int
+    compact: str
+    t: int = 0
+
+
+def setup(edges, n, d, f, s0, params: Params, seed: int = 0, compact: str = "auto") -> Model:
+    graph = FriendGraph.from_edges(n, np.asarray(edges))
+    order = locality.rcm_order(graph)
+    graph = locality.permute(graph, order)
+    return Model(
+        graph=graph, order=order,
+        s=np.ascontiguousarray(np.asarray(s0, np.float64)[order]), s_next=np.empty(n, np.float64),
+        points=np.zeros(n, np.float64),
+        d=np.ascontiguousarray(np.asarray(d, np.float64)[order]), f=np.ascontiguousarray(np.asarray(f, np.float64)[order]),
+        enrolled=np.ones(n, np.bool_), shared=np.zeros(n, np.bool_), conformity=np.ones(n, np.float32),
+        zeros_f32=np.zeros(n, np.float32), zeros_bool=np.zeros(n, np.bool_), nudges=np.zeros(n, np.int16),
+        dropped=np.zeros(n, np.int32), params=params, seed=seed, compact=compact,
+    )
+
+
+def step(m: Model) -> None:
+    p, g = m.params, m.graph
+    m.t += 1
+    _events(rng.key(m.seed, m.t, rng.EXPRESSION), m.s, m.d, m.f, float(p.p_pos), float(p.neg_mult),
+            float(p.foreign_mult), m.points)
+    # rules 4-5: s' = clip(0.8 (s + delta) + 0.2 mean_friends, 350, 950): scoring.update, w = 0.2, λ = 0
+    scoring.update(g.indptr, g.indices, g.alive, m.s, m.s, m.enrolled, m.points, 0.0, scoring.AVERAGE, W_FRIENDS,
+                   0.0, 0.0, SCORE_MIN, SCORE_MAX, True, m.s_next)
+    m.s, m.s_next = m.s_next, m.s
+    # rule 6 on the new scores: the engine's phase-8 row pass, unfriending only
+    social.social_pass(rng.key(m.seed, m.t, rng.UNFRIEND), rng.key(m.seed, m.t, rng.NUDGE), g.indptr, g.indices, g.alive,
+                       m.s, m.enrolled, m.shared, True, m.conformity, float(p.low), float(p.p_drop), False, 0.0, 1.0,
+                       0.0, 0.0, m.zeros_f32, m.zeros_bool, m.zeros_bool, 1.0, 0.0, 0.0, 0.0, m.nudges, m.zeros_f32,
+                       m.zeros_f32, m.dropped, False, True)
+    if m.compact == "always":
+        if g.dead_fraction() > 0.0:
+            g.compact()
+    elif m.compact == "auto" and g.dead_fraction() > COMPACT_AT:
+        g.compact()
+
+
+def scores(m: Model) -> np.ndarray:
+    out = np.empty_like(m.s)
+    out[m.order] = m.s
+    return out
+
+
+def n_alive_ties(m: Model) -> int:
+    return m.graph.n_ties()
+
+
+def warmup() -> None:
+    from .common import DEFAULT, check_scores, traits
+
+    n = 12
+    edges = np.array([(i, j) for i in range(1, n) for j in range(max(0, i - 3), i)], dtype=np.int32)
+    d, f = traits(n)
+    mdl = setup(edges, n, d, f, check_scores(n), DEFAULT, compact="auto")
+    step(mdl)
+    n_alive_ties(mdl)
