@@ -95,6 +95,8 @@ class Simulation:
         st.previous_tier[:] = st.tier
         self.dropped_per_row = np.zeros(n, np.int32)
         self.shared_now = np.zeros(n, np.bool_)
+        self.scratch_u8 = np.zeros(n, np.uint8)  # per-agent flags a phase lets friends read
+        self.scratch_bool = np.zeros(n, np.bool_)
         self._next_score = np.empty_like(st.score)
         self.penalty = np.zeros(n, np.float64)
         self._event_points = np.zeros(n, np.float64)

@@ -17,19 +17,9 @@ from numba import njit, prange
 from . import expression, rng
 
 
-@njit(inline="always", cache=True)
-def _visible(j, enrolled, shared, public):
-    return enrolled[j] and (public or shared[j])
-
-
-@njit(inline="always", cache=True)
-def _drops(key, i, j, score, enrolled, shared, public, conformity, threshold, p, drag_mode, drag_threshold, non_drag):
-    if not _visible(j, enrolled, shared, public) or score[j] >= threshold:
-        return False
-    q = p * conformity[i]
-    if not (drag_mode and enrolled[i] and score[j] < drag_threshold):
-        q *= non_drag
-    return rng.uniform(key, i, j) < q
+# Per-agent flag bits read by friends in the phase-8 pass: one byte gathered per tie end
+# instead of five arrays (enrolled, expressed, observed, punished, score, shared).
+ENROLLED, DISSENTER, OBSERVED, PUNISHED, UNFRIENDABLE, DRAGS = 1, 2, 4, 8, 16, 32
 
 
 @njit(parallel=True, cache=True)
@@ -44,50 +34,90 @@ def share(key, score, enrolled, threshold, p, shared, shared_now):
 
 
 @njit(parallel=True, cache=True)
-def social_pass(unfriend_key, nudge_key, indptr, indices, alive, score, enrolled, shared, public, conformity,
-                unfriend_threshold, unfriend_p, drag_mode, drag_threshold, non_drag, nudge_threshold, nudge_p,
-                expressed, observed, punished, tau, severity, learning_rate, nudge_fear,
+def flag(enrolled, shared, public, score, expressed, observed, punished, tau, unfriend_threshold, drag_threshold,
+         nudge_threshold, out, nudged):
+    """What friends can see of each agent this phase, as bits (visible: enrolled, and public or shared)."""
+    for i in prange(len(score)):
+        f = 0
+        low_visible = False
+        if enrolled[i]:
+            f |= ENROLLED
+            if expressed[i] > tau:
+                f |= DISSENTER
+            if score[i] < drag_threshold:
+                f |= DRAGS
+            visible = public or shared[i]
+            if visible and score[i] < unfriend_threshold:
+                f |= UNFRIENDABLE
+            low_visible = visible and score[i] < nudge_threshold
+        nudged[i] = low_visible
+        if observed[i]:
+            f |= OBSERVED
+        if punished[i]:
+            f |= PUNISHED
+        out[i] = f
+
+
+@njit(inline="always", cache=True)
+def _drop_chance(p, conformity_actor, actor_flags, target_flags, drag_mode, non_drag):
+    """Chance that `actor` drops a visible low-scoring `target`: p · conformity, times
+    non_drag_factor unless the target drags the actor's score (mode drag, both enrolled, s < θ)."""
+    q = p * conformity_actor
+    if not (drag_mode and (actor_flags & ENROLLED) and (target_flags & DRAGS)):
+        q *= non_drag
+    return q
+
+
+@njit(parallel=True, cache=True)
+def social_pass(unfriend_key, nudge_key, indptr, indices, alive, flags, expressed, conformity, unfriend_p,
+                drag_mode, non_drag, nudge_p, nudged, severity, learning_rate, nudge_fear,
                 nudges, perc_nu, perc_psi, dropped_per_row, learn, unfriending):
     """Phase 8 in one pass over each agent's row: nudges received, fear learned, ties dropped.
 
-    Row i reads its friends' values and writes only its own entries and variables, so the
-    pass needs no shared writes; a dropped tie is decided identically from both ends.
-    `learn` and `unfriending` switch off the parts a scenario does not use (no gathers).
+    Row i reads its friends' flags and writes only its own entries and variables, so the
+    pass needs no shared writes; a dropped tie is decided identically from both ends (the
+    draws are keyed on (actor, target)). `learn` and `unfriending` switch off the parts a
+    scenario does not use.
     """
-    n = len(score)
+    n = len(flags)
     for i in prange(n):
-        nudged = nudge_p > 0.0 and _visible(i, enrolled, shared, public) and score[i] < nudge_threshold
+        fi = flags[i]
+        nudge_me = nudge_p > 0.0 and nudged[i]
         m = 0
         d = 0.0
         o = 0.0
         sa = 0.0
-        seen = punished[i]
-        if enrolled[i] and expressed[i] > tau:
+        seen = (fi & PUNISHED) != 0
+        if fi & DISSENTER:
             d += 1.0
             sa += expressed[i]
-            if observed[i]:
+            if fi & OBSERVED:
                 o += 1.0
         dropped = 0
         for k in range(indptr[i], indptr[i + 1]):
             if not alive[k]:
                 continue
             j = indices[k]
-            if nudged and rng.uniform(nudge_key, j, i) < nudge_p:
+            fj = flags[j]
+            if nudge_me and rng.uniform(nudge_key, j, i) < nudge_p:
                 m += 1
             if learn:
-                if enrolled[j] and expressed[j] > tau:
+                if fj & DISSENTER:
                     d += 1.0
                     sa += expressed[j]
-                    if observed[j]:
+                    if fj & OBSERVED:
                         o += 1.0
-                if punished[j]:
+                if fj & PUNISHED:
                     seen = True
-            if unfriending and (_drops(unfriend_key, i, j, score, enrolled, shared, public, conformity, unfriend_threshold, unfriend_p,
-                       drag_mode, drag_threshold, non_drag)
-                    or _drops(unfriend_key, j, i, score, enrolled, shared, public, conformity, unfriend_threshold,
-                              unfriend_p, drag_mode, drag_threshold, non_drag)):
-                alive[k] = False
-                dropped += 1
+            if unfriending:
+                drop = False
+                if fj & UNFRIENDABLE:
+                    drop = rng.uniform(unfriend_key, i, j) < _drop_chance(unfriend_p, conformity[i], fi, fj, drag_mode, non_drag)
+                if not drop and (fi & UNFRIENDABLE):
+                    drop = rng.uniform(unfriend_key, j, i) < _drop_chance(unfriend_p, conformity[j], fj, fi, drag_mode, non_drag)
+                if drop:
+                    alive[k] = False
+                    dropped += 1
         nudges[i] = min(m, 32767)
         if learn or m > 0:
             nu, psi = expression.learned(perc_nu[i], perc_psi[i], d, o, sa, seen, nudges[i], severity, learning_rate,
@@ -102,9 +132,10 @@ def socialise(sim) -> None:
     st, pop, sc, g = sim.state, sim.population, sim.scenario, sim.graph
     vis, so, ex, sp, fr = sc.policy.visibility, sc.behaviour.social, sc.behaviour.expression, sc.policy.speech, sc.policy.friends
     share(sim.key(rng.SHARE), st.score, st.enrolled, vis.share_threshold, so.share_probability, st.shared, sim.shared_now)
-    social_pass(sim.key(rng.UNFRIEND), sim.key(rng.NUDGE), g.indptr, g.indices, g.alive, st.score, st.enrolled,
-                st.shared, vis.public, pop.conformity, vis.unfriend_threshold, so.unfriend_probability,
-                fr.mode == "drag", fr.drag_threshold, so.non_drag_factor, vis.nudge_threshold, so.nudge_probability,
-                st.expressed_dissent, st.observed, st.punished, sp.tolerance, sp.severity, ex.learning_rate,
-                ex.nudge_fear, st.nudges, st.perceived_surveillance, st.perceived_severity, sim.dropped_per_row,
-                ex.learning_rate > 0.0, so.unfriend_probability > 0.0)
+    flags, nudged = sim.scratch_u8, sim.scratch_bool
+    flag(st.enrolled, st.shared, vis.public, st.score, st.expressed_dissent, st.observed, st.punished, sp.tolerance,
+         vis.unfriend_threshold, fr.drag_threshold, vis.nudge_threshold, flags, nudged)
+    social_pass(sim.key(rng.UNFRIEND), sim.key(rng.NUDGE), g.indptr, g.indices, g.alive, flags, st.expressed_dissent,
+                pop.conformity, so.unfriend_probability, fr.mode == "drag", so.non_drag_factor, so.nudge_probability,
+                nudged, sp.severity, ex.learning_rate, ex.nudge_fear, st.nudges, st.perceived_surveillance,
+                st.perceived_severity, sim.dropped_per_row, ex.learning_rate > 0.0, so.unfriend_probability > 0.0)
