@@ -16,7 +16,7 @@ import pandas as pd
 from . import graph as graphs
 from . import locality
 from .engine import adoption, conduct, consumption, expression, finance, reporting, rng, scoring, social
-from .engine.consequences import apply_tiers, consequence_table
+from .engine.consequences import consequence_table, consequences_all
 from .engine.state import State
 from .metrics import Recorder
 from .population import make_population
@@ -97,9 +97,9 @@ class Simulation:
         self.shared_now = np.zeros(n, np.bool_)
         self.scratch_u8 = np.zeros(n, np.uint8)  # per-agent flags a phase lets friends read
         self.scratch_bool = np.zeros(n, np.bool_)
-        self._next_score = np.empty_like(st.score)
+        self.next_score = np.empty_like(st.score)
         self.penalty = np.zeros(n, np.float64)
-        self._event_points = np.zeros(n, np.float64)
+        self.event_points = np.zeros(n, np.float64)
         self.step_index = 0
         self.recorder = Recorder(self)
         self.observers: list[Observer] = [self.recorder] + list(observers or [])
@@ -116,48 +116,21 @@ class Simulation:
 
     # -- the step ---------------------------------------------------------------------
     def step(self) -> None:
-        """One step, MODEL.md's phases 1-9 in order."""
+        """One step: MODEL.md's phases in order, each a function over the state's arrays."""
         t0 = time.perf_counter()
         self.step_index += 1
-        sc, st, pop, g = self.scenario, self.state, self.population, self.graph
-        pol, beh = sc.policy, sc.behaviour
-        sp = pol.speech
-        proportional = sp.punishment == "proportional"
-        # 1. adoption
-        adoption.adopt(self)
-        # 2. expression
-        expression.express_all(self)
-        # 3. consumption
-        consumption.consume_all(self)
-        # 4. finance
-        finance.finance_all(self)
-        # 5. reporting
-        reporting.report_all(self)
-        # offline behaviour: good deeds of the step
-        conduct.good_deeds(self.key(conduct.GOOD_DEEDS), beh.social.good_deed_rate, st.good_deeds)
-        # 6. scoring
-        scoring.sanctions_for_dissent(st.enrolled, st.observed, st.expressed_dissent, sp.tolerance, sp.severity,
-                                      proportional, sp.points_per_severity, st.punished, self.penalty, st.times_punished)
-        fr = pol.friends
-        scoring.event_points(st.enrolled, self.points, self.purchase_points, st.critical_posts, st.pro_state_posts,
-                             st.purchases, st.repaid, st.missed, st.judgment, st.reports_made, st.reports_true,
-                             st.reports_false, st.good_deeds, self.penalty, self._event_points)
-        scoring.update(g.indptr, g.indices, g.alive, st.score, st.baseline, st.enrolled, self._event_points,
-                       pol.reversion, scoring.MODES[fr.mode], fr.weight, fr.drag_penalty, fr.drag_threshold,
-                       pol.score_min, pol.score_max, False, self._next_score)
-        st.score, self._next_score = self._next_score, st.score
-        # 7. tiers and consequences
-        bl = pol.blacklist
-        apply_tiers(self.key(rng.CONSEQUENCES), st.score, st.enrolled, st.blacklisted, st.tier, st.previous_tier,
-                    self.tier_mins, self.table, bl.enabled, bl.travel_ban, bl.job_access, beh.social.travel_demand,
-                    st.income_now, pop.dissent, st.expressed_dissent, pop.boldness, self.penalty, sp.points_per_severity,
-                    st.travel_denied, st.times_travel_denied, st.welfare)
-        # 8. social dynamics: sharing, nudges, fear learning, unfriending (effective next step)
-        social.socialise(self)
-        # 9. record
-        self._observe()
-        if g.dead_fraction() > COMPACT_AT:
-            g.compact()
+        adoption.adopt(self)  # 1. voluntary, then mandatory enrolment
+        expression.express_all(self)  # 2. expressed dissent (the chilling effect) and posts
+        consumption.consume_all(self)  # 3. purchases by category
+        finance.finance_all(self)  # 4. income, loans, defaults, court blacklist
+        reporting.report_all(self)  # 5. informants' reports
+        conduct.conduct_all(self)  # offline behaviour: good deeds
+        scoring.score_all(self)  # 6. the score update
+        consequences_all(self)  # 7. tiers and their consequences
+        social.socialise(self)  # 8. sharing, nudges, fear learning, unfriending (effective next step)
+        self._observe()  # 9. record
+        if self.graph.dead_fraction() > COMPACT_AT:
+            self.graph.compact()
         self.step_seconds.append(time.perf_counter() - t0)
 
     def _observe(self) -> None:

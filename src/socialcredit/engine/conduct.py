@@ -15,3 +15,7 @@ GOOD_DEEDS = 11
 def good_deeds(key, rate, out):
     for i in prange(len(out)):
         out[i] = min(rng.poisson(key, i, 0, rate), 32767)
+
+
+def conduct_all(sim) -> None:
+    good_deeds(sim.key(GOOD_DEEDS), sim.scenario.behaviour.social.good_deed_rate, sim.state.good_deeds)

@@ -95,3 +95,13 @@ def apply_tiers(key, score, enrolled, blacklisted, tier, previous_tier, tier_min
         if points_per_severity > 0.0:
             w -= penalty[i] / points_per_severity  # the punishment received, back in ψ (utility) units
         welfare[i] = w
+
+
+def consequences_all(sim) -> None:
+    """Phase 7: new tiers, travel denials and the welfare index of the step."""
+    st, pop, pol, beh = sim.state, sim.population, sim.scenario.policy, sim.scenario.behaviour
+    bl = pol.blacklist
+    apply_tiers(sim.key(rng.CONSEQUENCES), st.score, st.enrolled, st.blacklisted, st.tier, st.previous_tier,
+                sim.tier_mins, sim.table, bl.enabled, bl.travel_ban, bl.job_access, beh.social.travel_demand,
+                st.income_now, pop.dissent, st.expressed_dissent, pop.boldness, sim.penalty,
+                pol.speech.points_per_severity, st.travel_denied, st.times_travel_denied, st.welfare)

@@ -55,8 +55,14 @@ def update(indptr, indices, alive, score, baseline, enrolled, points, reversion,
 
     `alone_self` only changes agents without enrolled friends in mode `average`: False keeps
     f_i = r_i (MODEL.md); True takes the friend mean to be s_i itself (the sc-core benchmark).
+    When everyone is enrolled the friends' enrolment is not read (one gather less per tie).
     """
     n = len(score)
+    everyone = True
+    for i in range(n):
+        if not enrolled[i]:
+            everyone = False
+            break
     for i in prange(n):
         s = score[i]
         if not enrolled[i]:
@@ -70,7 +76,7 @@ def update(indptr, indices, alive, score, baseline, enrolled, points, reversion,
             for k in range(indptr[i], indptr[i + 1]):
                 if alive[k]:
                     j = indices[k]
-                    if enrolled[j]:
+                    if everyone or enrolled[j]:
                         total += score[j]
                         count += 1
             if count > 0:
@@ -82,7 +88,7 @@ def update(indptr, indices, alive, score, baseline, enrolled, points, reversion,
             for k in range(indptr[i], indptr[i + 1]):
                 if alive[k]:
                     j = indices[k]
-                    if enrolled[j] and score[j] < drag_threshold:
+                    if score[j] < drag_threshold and (everyone or enrolled[j]):
                         low += 1
             f = r - drag_penalty * low
         out[i] = min(max(f, s_min), s_max)
@@ -102,3 +108,19 @@ def sanctions_for_dissent(enrolled, observed, expressed, tau, severity, proporti
             times_punished[i] += 1
         else:
             penalty[i] = 0.0
+
+
+def score_all(sim) -> None:
+    """Phase 6: the dissent sanction, the events' points B_i, then the score update."""
+    st, g, pol = sim.state, sim.graph, sim.scenario.policy
+    sp, fr = pol.speech, pol.friends
+    sanctions_for_dissent(st.enrolled, st.observed, st.expressed_dissent, sp.tolerance, sp.severity,
+                          sp.punishment == "proportional", sp.points_per_severity, st.punished, sim.penalty,
+                          st.times_punished)
+    event_points(st.enrolled, sim.points, sim.purchase_points, st.critical_posts, st.pro_state_posts, st.purchases,
+                 st.repaid, st.missed, st.judgment, st.reports_made, st.reports_true, st.reports_false, st.good_deeds,
+                 sim.penalty, sim.event_points)
+    update(g.indptr, g.indices, g.alive, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
+           MODES[fr.mode], fr.weight, fr.drag_penalty, fr.drag_threshold, pol.score_min, pol.score_max, False,
+           sim.next_score)
+    st.score, sim.next_score = sim.next_score, st.score
