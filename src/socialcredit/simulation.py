@@ -73,6 +73,7 @@ class Simulation:
             n, edges, self.original_ids = build_graph(scenario, self.population.group)
         graph = graphs.FriendGraph.from_edges(n, edges)
         del edges
+        self.initial_edges = graph.edge_array()  # original ids, u < v, sorted
         # agents are renumbered for locality (friends close in memory); outputs use original ids
         self.order = locality.rcm_order(graph)  # order[internal] = original id
         self.rank = np.empty(n, np.int64)  # rank[original id] = internal
@@ -104,7 +105,6 @@ class Simulation:
         self.recorder = Recorder(self)
         self.observers: list[Observer] = [self.recorder] + list(observers or [])
         self.initial_agents = self.agent_table()
-        self.initial_edges = self.edge_table()
         self.setup_seconds = time.perf_counter() - t0
         self.step_seconds: list[float] = []
         self._observe()
