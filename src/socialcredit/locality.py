@@ -71,7 +71,16 @@ def _permute_rows(indptr, indices, alive, order, rank, new_indptr, new_indices):
             if alive[k]:
                 new_indices[start + m] = rank[indices[k]]
                 m += 1
-        new_indices[start:start + m].sort()
+        if m > 32:
+            new_indices[start:start + m].sort()
+        else:  # insertion sort: most rows are short
+            for a in range(start + 1, start + m):
+                v = new_indices[a]
+                b = a - 1
+                while b >= start and new_indices[b] > v:
+                    new_indices[b + 1] = new_indices[b]
+                    b -= 1
+                new_indices[b + 1] = v
 
 
 def permute(graph: FriendGraph, order: np.ndarray) -> FriendGraph:

@@ -158,35 +158,37 @@ class Simulation:
         return e.astype(np.int32)
 
     def agent_table(self) -> pd.DataFrame:
-        """Agent table of the current state (rows by original agent id): traits, baseline, group, score, counters."""
+        """Agent table of the current state (rows by original agent id): traits, baseline, group, score, counters.
+
+        Rows are taken in original-id order (`iloc[rank]`), which copies every column once."""
         st, pop, pol = self.state, self.population, self.scenario.policy
         tiers = np.array([t.name for t in pol.tiers], dtype=object)
         data = {
-            "agent_id": self.order.copy(),
+            "agent_id": self.order,
             "group_name": pd.Categorical.from_codes(pop.group.astype(np.int64), categories=pop.group_names),
-            "baseline_score": st.baseline.copy(),
-            "score": st.score.copy(),
+            "baseline_score": st.baseline,
+            "score": st.score,
             "tier": np.where(st.enrolled, tiers[st.tier.astype(np.intp)], None),
-            "enrolled": st.enrolled.copy(),
-            "blacklisted": st.blacklisted.copy(),
-            "desired_dissent": pop.dissent.copy(),
-            "expressed_dissent": st.expressed_dissent.copy(),
-            "boldness": pop.boldness.copy(),
-            "conformity": pop.conformity.copy(),
-            "informant_propensity": pop.informant.copy(),
-            "reliability": pop.reliability.copy(),
-            "privacy_cost": pop.privacy_cost.copy(),
-            "base_income": pop.income.copy(),
-            "wealth": st.wealth.copy(),
-            "perceived_surveillance": st.perceived_surveillance.copy(),
-            "perceived_severity": st.perceived_severity.copy(),
+            "enrolled": st.enrolled,
+            "blacklisted": st.blacklisted,
+            "desired_dissent": pop.dissent,
+            "expressed_dissent": st.expressed_dissent,
+            "boldness": pop.boldness,
+            "conformity": pop.conformity,
+            "informant_propensity": pop.informant,
+            "reliability": pop.reliability,
+            "privacy_cost": pop.privacy_cost,
+            "base_income": pop.income,
+            "wealth": st.wealth,
+            "perceived_surveillance": st.perceived_surveillance,
+            "perceived_severity": st.perceived_severity,
             "degree": self.graph.degree(),
-            "times_punished": st.times_punished.copy(),
-            "times_reported": st.times_reported.copy(),
-            "times_travel_denied": st.times_travel_denied.copy(),
-            "times_loan_denied": st.times_loan_denied.copy(),
-            "shared_score": st.shared.copy(),
+            "times_punished": st.times_punished,
+            "times_reported": st.times_reported,
+            "times_travel_denied": st.times_travel_denied,
+            "times_loan_denied": st.times_loan_denied,
+            "shared_score": st.shared,
         }
         if self.original_ids is not None:
             data["original_id"] = np.asarray(self.original_ids, dtype=np.int64)[self.order]
-        return pd.DataFrame(data).iloc[self.rank].reset_index(drop=True)
+        return pd.DataFrame(data, copy=False).iloc[self.rank].reset_index(drop=True)
