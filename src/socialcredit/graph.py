@@ -99,6 +99,21 @@ def _row_counts(n, bucket_ptr, trow):
     return counts
 
 
+@njit(inline="always", cache=True)
+def sort_row(indices, lo, hi):
+    """Sort indices[lo:hi] in place: insertion sort for short rows (most rows of social graphs)."""
+    if hi - lo > 32:
+        indices[lo:hi] = np.sort(indices[lo:hi])
+        return
+    for q in range(lo + 1, hi):
+        x = indices[q]
+        j = q - 1
+        while j >= lo and indices[j] > x:
+            indices[j + 1] = indices[j]
+            j -= 1
+        indices[j + 1] = x
+
+
 @njit(parallel=True, cache=True)
 def _scatter_sort_rows(n, shift, bucket_ptr, trow, tcol, indptr, indices):
     """Scatter each bucket into its rows, sort every row, return distinct counts per row."""
@@ -115,18 +130,7 @@ def _scatter_sort_rows(n, shift, bucket_ptr, trow, tcol, indptr, indices):
         for i in range(r0, r1):
             lo = indptr[i]
             hi = indptr[i + 1]
-            d = hi - lo
-            if d > 1:
-                if d <= 32:  # insertion sort: rows are short in social graphs
-                    for q in range(lo + 1, hi):
-                        x = indices[q]
-                        j = q - 1
-                        while j >= lo and indices[j] > x:
-                            indices[j + 1] = indices[j]
-                            j -= 1
-                        indices[j + 1] = x
-                else:
-                    indices[lo:hi] = np.sort(indices[lo:hi])
+            sort_row(indices, lo, hi)
             c = 0
             prev = -1
             for q in range(lo, hi):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .graph import FriendGraph
+from .graph import FriendGraph, sort_row
 
 
 @njit(cache=True)
@@ -71,16 +71,7 @@ def _permute_rows(indptr, indices, alive, order, rank, new_indptr, new_indices):
             if alive[k]:
                 new_indices[start + m] = rank[indices[k]]
                 m += 1
-        if m > 32:
-            new_indices[start:start + m].sort()
-        else:  # insertion sort: most rows are short
-            for a in range(start + 1, start + m):
-                v = new_indices[a]
-                b = a - 1
-                while b >= start and new_indices[b] > v:
-                    new_indices[b + 1] = new_indices[b]
-                    b -= 1
-                new_indices[b + 1] = v
+        sort_row(new_indices, start, start + m)
 
 
 def permute(graph: FriendGraph, order: np.ndarray) -> FriendGraph:
