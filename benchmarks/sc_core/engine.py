@@ -4,9 +4,9 @@ What runs here is the engine's: the friendship graph (`FriendGraph`, CSR + alive
 the reverse Cuthill–McKee renumbering of agents at setup (`socialcredit.locality`; scores
 are returned in the original node order), the score-update kernel of MODEL.md step 6
 (`scoring.update`, mode `average` with w = 0.2 and λ = 0, friendless agents averaging with
-their own score as sc-core says), the phase-8 flags and row pass (`social.flag`,
-`social.social_pass` with nudging and fear learning off: a tie goes when either end draws
-below p_drop against a friend below `low`), counter-based draws (`engine.rng`) and the engine's compaction policy.
+their own score as sc-core says), the phase-8 flags and unfriending pass (`social.flag`,
+`social.unfriend`: a tie goes when either end draws below p_drop against a friend below
+`low`, decided from the low end's row), counter-based draws (`engine.rng`) and the engine's compaction policy.
 
 sc-core's per-agent event rule (posts driven by the logistic fear of one's own score,
 Bernoulli posts and purchases) is not one of the model's rules, so it is the one small
@@ -29,7 +29,7 @@ from socialcredit.simulation import COMPACT_AT
 from .common import FEAR_MID, FEAR_SCALE, GAIN_POS, LOSS_FOREIGN, LOSS_NEG, SCORE_MAX, SCORE_MIN, W_FRIENDS, Params
 
 NAME = "engine"
-DESCRIPTION = "socialcredit's engine: RCM-renumbered CSR, scoring.update + social.social_pass kernels, compaction"
+DESCRIPTION = "socialcredit's engine: RCM-renumbered CSR, scoring.update + social.unfriend kernels, compaction"
 HAS_COMPACTION = True
 
 
@@ -62,7 +62,6 @@ class Model:
     conformity: np.ndarray
     zeros_f32: np.ndarray
     zeros_bool: np.ndarray
-    nudges: np.ndarray
     dropped: np.ndarray
     flags: np.ndarray
     nudged: np.ndarray
@@ -82,7 +81,7 @@ def setup(edges, n, d, f, s0, params: Params, seed: int = 0, compact: str = "aut
         points=np.zeros(n, np.float64),
         d=np.ascontiguousarray(np.asarray(d, np.float64)[order]), f=np.ascontiguousarray(np.asarray(f, np.float64)[order]),
         enrolled=np.ones(n, np.bool_), shared=np.zeros(n, np.bool_), conformity=np.ones(n, np.float32),
-        zeros_f32=np.zeros(n, np.float32), zeros_bool=np.zeros(n, np.bool_), nudges=np.zeros(n, np.int16),
+        zeros_f32=np.zeros(n, np.float32), zeros_bool=np.zeros(n, np.bool_),
         dropped=np.zeros(n, np.int32), flags=np.zeros(n, np.uint8), nudged=np.zeros(n, np.bool_), params=params, seed=seed, compact=compact,
     )
 
@@ -99,9 +98,8 @@ def step(m: Model) -> None:
     # rule 6 on the new scores: the engine's phase-8 row pass, unfriending only
     social.flag(m.enrolled, m.shared, True, m.s, m.zeros_f32, m.zeros_bool, m.zeros_bool, 1.0, float(p.low),
                 -np.inf, -np.inf, m.flags, m.nudged)
-    social.social_pass(rng.key(m.seed, m.t, rng.UNFRIEND), rng.key(m.seed, m.t, rng.NUDGE), g.indptr, g.indices, g.alive,
-                       m.flags, m.zeros_f32, m.conformity, float(p.p_drop), False, 1.0, 0.0, m.nudged, 0.0, 0.0, 0.0,
-                       m.nudges, m.zeros_f32, m.zeros_f32, m.dropped, False, True)
+    social.unfriend(rng.key(m.seed, m.t, rng.UNFRIEND), g.indptr, g.indices, g.alive, m.flags, m.conformity,
+                    float(p.p_drop), False, 1.0, m.dropped)
     if m.compact == "always":
         if g.dead_fraction() > 0.0:
             g.compact()

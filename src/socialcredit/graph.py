@@ -171,7 +171,7 @@ def _alive_degree(indptr, alive):
 
 
 @njit(cache=True)
-def _find_entry(indptr, indices, a, b):
+def find_entry(indptr, indices, a, b):
     """Position of column b in row a (binary search in the sorted row), or -1."""
     lo = indptr[a]
     hi = indptr[a + 1]
@@ -195,10 +195,10 @@ def _remove_ties(indptr, indices, alive, u, v):
         b = v[e]
         if a == b:
             continue
-        pa = _find_entry(indptr, indices, a, b)
+        pa = find_entry(indptr, indices, a, b)
         if pa < 0 or not alive[pa]:
             continue
-        pb = _find_entry(indptr, indices, b, a)
+        pb = find_entry(indptr, indices, b, a)
         alive[pa] = False
         alive[pb] = False
         removed += 1

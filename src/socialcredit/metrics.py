@@ -42,7 +42,7 @@ SUM_COLUMNS = (
     "compliant", "self_censoring", "defiant", "perceived_surveillance", "perceived_severity", "posts_critical",
     "posts_pro_state", "reports_true", "reports_false", "punished", "travel_denied", "loans_denied", "throttled",
     "job_barred", "wealth", "income", "welfare", "loans_active", "loan_repayments", "loan_defaults",
-    "court_judgments", "blacklist_entries", "blacklist_exits", "unfriended_ends", "nudges", "score_shares",
+    "court_judgments", "blacklist_entries", "blacklist_exits", "unfriended", "nudges", "score_shares",
     "tie_ends", "isolated", "pairs", "sx", "sxx", "sy", "syy", "sxy",
 )
 _K = len(SUM_COLUMNS)
@@ -320,7 +320,7 @@ class Recorder:
             in_giant = labels == int(np.argmax(np.bincount(labels)))
             giant = np.bincount(self.group, weights=in_giant, minlength=self.n_groups)
             cols["giant_component_share"] = np.concatenate([[giant.sum()], giant]) / n
-            cols["unfriended"] = c["unfriended_ends"] / 2.0
+            cols["unfriended"] = c["unfriended"]  # ties, each counted once (by its owner row)
             cols["nudges"] = c["nudges"]
             cols["score_shares"] = c["score_shares"]
         step = sim.step_index

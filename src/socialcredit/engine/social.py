@@ -4,8 +4,8 @@ For each current tie (i, j) where j's score is visible and below the unfriending
 i drops the tie with probability `unfriend_probability` · conformity_i, scaled by
 `non_drag_factor` unless j actually drags i's score (friend mode `drag`, j below θ; Wei et
 al. 2016 show score-motivated agents prune such ties). A tie goes when either end drops it;
-both directions use the same counter-based draws, so the CSR rows are updated without
-shared writes. Agents nudge visible low-scoring friends (raising their perceived severity);
+each tie that can go is decided once, from the row of its droppable end, so the CSR is
+updated without races. Agents nudge visible low-scoring friends (raising their perceived severity);
 high scorers share their score (bragging; ACLU 2015 counted ~100,000 on Weibo).
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ..graph import find_entry
 from . import expression, rng
 
 
@@ -69,15 +70,12 @@ def _drop_chance(p, conformity_actor, actor_flags, target_flags, drag_mode, non_
 
 
 @njit(parallel=True, cache=True)
-def social_pass(unfriend_key, nudge_key, indptr, indices, alive, flags, expressed, conformity, unfriend_p,
-                drag_mode, non_drag, nudge_p, nudged, severity, learning_rate, nudge_fear,
-                nudges, perc_nu, perc_psi, dropped_per_row, learn, unfriending):
-    """Phase 8 in one pass over each agent's row: nudges received, fear learned, ties dropped.
+def watch(nudge_key, indptr, indices, alive, flags, expressed, nudge_p, nudged, severity, learning_rate, nudge_fear,
+          nudges, perc_nu, perc_psi, learn):
+    """Nudges received and fear learned, in one pass over each agent's row.
 
-    Row i reads its friends' flags and writes only its own entries and variables, so the
-    pass needs no shared writes; a dropped tie is decided identically from both ends (the
-    draws are keyed on (actor, target)). `learn` and `unfriending` switch off the parts a
-    scenario does not use.
+    Row i reads its friends' flags and writes only its own variables; `learn` switches off
+    the fear part when a scenario does not use it.
     """
     n = len(flags)
     for i in prange(n):
@@ -93,7 +91,6 @@ def social_pass(unfriend_key, nudge_key, indptr, indices, alive, flags, expresse
             sa += expressed[i]
             if fi & OBSERVED:
                 o += 1.0
-        dropped = 0
         for k in range(indptr[i], indptr[i + 1]):
             if not alive[k]:
                 continue
@@ -109,33 +106,64 @@ def social_pass(unfriend_key, nudge_key, indptr, indices, alive, flags, expresse
                         o += 1.0
                 if fj & PUNISHED:
                     seen = True
-            if unfriending:
-                drop = False
-                if fj & UNFRIENDABLE:
-                    drop = rng.uniform(unfriend_key, i, j) < _drop_chance(unfriend_p, conformity[i], fi, fj, drag_mode, non_drag)
-                if not drop and (fi & UNFRIENDABLE):
-                    drop = rng.uniform(unfriend_key, j, i) < _drop_chance(unfriend_p, conformity[j], fj, fi, drag_mode, non_drag)
-                if drop:
-                    alive[k] = False
-                    dropped += 1
         nudges[i] = min(m, 32767)
         if learn or m > 0:
             nu, psi = expression.learned(perc_nu[i], perc_psi[i], d, o, sa, seen, nudges[i], severity, learning_rate,
                                          nudge_fear)
             perc_nu[i] = nu
             perc_psi[i] = psi
+
+
+@njit(parallel=True, cache=True)
+def unfriend(key, indptr, indices, alive, flags, conformity, p, drag_mode, non_drag, dropped_per_row):
+    """Ties dropped this step, decided from the rows of the agents that can be dropped.
+
+    A tie (i, j) can go only if an end is visible and below the threshold (UNFRIENDABLE);
+    it goes if j drops a droppable i or i drops a droppable j, each with its own draw keyed
+    on (actor, target). Each such tie is decided once, by its owner: the droppable end, the
+    lower id when both are. The owner clears both directions (the other by binary search
+    in the sorted row), and no other thread touches that tie, so the pass has no races and
+    its result does not depend on the thread count. `dropped_per_row` counts ties by owner.
+    """
+    n = len(flags)
+    for i in prange(n):
+        fi = flags[i]
+        dropped = 0
+        if fi & UNFRIENDABLE:
+            for k in range(indptr[i], indptr[i + 1]):
+                j = indices[k]
+                fj = flags[j]
+                if (fj & UNFRIENDABLE) and j < i:
+                    continue  # owned by j
+                if not alive[k]:
+                    continue
+                drop = rng.uniform(key, j, i) < _drop_chance(p, conformity[j], fj, fi, drag_mode, non_drag)
+                if not drop and (fj & UNFRIENDABLE):
+                    drop = rng.uniform(key, i, j) < _drop_chance(p, conformity[i], fi, fj, drag_mode, non_drag)
+                if drop:
+                    alive[k] = False
+                    alive[find_entry(indptr, indices, j, i)] = False
+                    dropped += 1
         dropped_per_row[i] = dropped
 
 
 def socialise(sim) -> None:
-    """Phase 8: sharing first (visibility), then nudges, fear learning and unfriending in one pass."""
+    """Phase 8: sharing first (visibility), then nudges and fear learning in one row pass, then unfriending."""
     st, pop, sc, g = sim.state, sim.population, sim.scenario, sim.graph
     vis, so, ex, sp, fr = sc.policy.visibility, sc.behaviour.social, sc.behaviour.expression, sc.policy.speech, sc.policy.friends
     share(sim.key(rng.SHARE), st.score, st.enrolled, vis.share_threshold, so.share_probability, st.shared, sim.shared_now)
     flags, nudged = sim.scratch_u8, sim.scratch_bool
     flag(st.enrolled, st.shared, vis.public, st.score, st.expressed_dissent, st.observed, st.punished, sp.tolerance,
          vis.unfriend_threshold, fr.drag_threshold, vis.nudge_threshold, flags, nudged)
-    social_pass(sim.key(rng.UNFRIEND), sim.key(rng.NUDGE), g.indptr, g.indices, g.alive, flags, st.expressed_dissent,
-                pop.conformity, so.unfriend_probability, fr.mode == "drag", so.non_drag_factor, so.nudge_probability,
-                nudged, sp.severity, ex.learning_rate, ex.nudge_fear, st.nudges, st.perceived_surveillance,
-                st.perceived_severity, sim.dropped_per_row, ex.learning_rate > 0.0, so.unfriend_probability > 0.0)
+    learn = ex.learning_rate > 0.0
+    if learn or so.nudge_probability > 0.0:
+        watch(sim.key(rng.NUDGE), g.indptr, g.indices, g.alive, flags, st.expressed_dissent, so.nudge_probability,
+              nudged, sp.severity, ex.learning_rate, ex.nudge_fear, st.nudges, st.perceived_surveillance,
+              st.perceived_severity, learn)
+    else:
+        st.nudges[:] = 0
+    if so.unfriend_probability > 0.0:
+        unfriend(sim.key(rng.UNFRIEND), g.indptr, g.indices, g.alive, flags, pop.conformity, so.unfriend_probability,
+                 fr.mode == "drag", so.non_drag_factor, sim.dropped_per_row)
+    else:
+        sim.dropped_per_row[:] = 0
