@@ -11,7 +11,6 @@ high scorers share their score (bragging; ACLU 2015 counted ~100,000 on Weibo).
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit, prange
 
 from ..graph import find_entry
