@@ -156,7 +156,7 @@ def _gini_sorted(x):
 
 
 #: distributions come from a full sort up to this many values, from histograms above it
-EXACT_LIMIT = 1 << 20
+EXACT_LIMIT = 1 << 17
 BINS = 1 << 16
 _BLOCKS = 8  # fixed blocks: the histogram sums never depend on the thread count
 
