@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from .engine.consequences import INTERNET, JOBS
+from .engine.expression import expression_class
 
 ALL = "all"
 QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
@@ -80,12 +81,7 @@ def _group_sums(group, n_groups, n_tiers, indptr, indices, alive, score, enrolle
             x = expressed[i]
             a[6] += d
             a[7] += x
-            if d <= tolerance:
-                a[8] += 1.0
-            elif x < d:
-                a[9] += 1.0
-            else:
-                a[10] += 1.0
+            a[8 + expression_class(d, x, tolerance)] += 1.0  # compliant, self-censoring, defiant
             a[11] += perc_nu[i]
             a[12] += perc_psi[i]
             a[13] += critical[i]

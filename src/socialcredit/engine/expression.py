@@ -49,12 +49,14 @@ def interior_optimum(beta, nu, tau, psi):
     return 0.5 * (tau + (beta - nu * psi) / ((1.0 - nu) * psi))
 
 
-def classify(dissent: np.ndarray, expressed: np.ndarray, tolerance: float) -> np.ndarray:
-    """0 compliant (δ ≤ τ), 1 self-censoring (a < δ), 2 defiant (a = δ > τ)."""
-    out = np.full(len(dissent), DEFIANT, dtype=np.int8)
-    out[expressed < dissent] = SELF_CENSORING
-    out[dissent <= tolerance] = COMPLIANT
-    return out
+@njit(inline="always", cache=True)
+def expression_class(desired, expressed, tolerance):
+    """COMPLIANT (δ ≤ τ), SELF_CENSORING (a < δ) or DEFIANT (a = δ > τ), as Daymude et al. (2025) name them."""
+    if desired <= tolerance:
+        return COMPLIANT
+    if expressed < desired:
+        return SELF_CENSORING
+    return DEFIANT
 
 
 @njit(parallel=True, cache=True)

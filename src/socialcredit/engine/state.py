@@ -113,6 +113,3 @@ class State:
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def nbytes(self) -> int:
-        return sum(a.nbytes for a in self.arrays().values())
