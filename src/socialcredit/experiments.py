@@ -156,7 +156,8 @@ def _label_of(spec: Any, runs: list[RunResult]) -> str:
         path = Path(text)
         if path.suffix == ".toml":
             return path.stem
-        return path.name or text
+        run = path.name or text  # a stored run: its scenario's name and its id
+        return f"{runs[0].scenario.name} ({run})" if runs else run
     if runs:
         return runs[0].scenario.name
     return "arm"

@@ -172,7 +172,9 @@ def _week_axis(ax, steps) -> None:
 
 def _share_axis(ax, label: str = "share of agents", top: float | None = 1.0) -> None:
     ax.set_ylabel(label)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=None))
+    decimals = 0 if top is None or top >= 0.1 else (1 if top >= 0.01 else 2)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=decimals))
     if top is not None:
         ax.set_ylim(0, top)
     else:
@@ -289,9 +291,10 @@ def tiers_and_enrolment(result: RunResult) -> ReportFigure:
         _note(ax, f"No tiers: {NO_SCORES}")
         _title(ax, "Tier shares")
     else:
-        ys = [m[c].fillna(0.0).to_numpy() for c in present]
+        scored = np.isfinite(m[present].to_numpy(dtype=np.float64)).any(axis=1)  # weeks with enrolled agents
+        ys = [m.loc[scored, c].fillna(0.0).to_numpy() for c in present]
         labels = [c.split("__", 1)[1] for c in present]
-        ax.stackplot(x, *ys, labels=labels, colors=[colours[n] for n in labels], alpha=0.9, edgecolor="white", lw=0.3)
+        ax.stackplot(x[scored], *ys, labels=labels, colors=[colours[n] for n in labels], alpha=0.9, edgecolor="white", lw=0.3)
         _title(ax, "Tier shares over time")
         _share_axis(ax, "share of enrolled agents")
         _week_axis(ax, x)
@@ -394,7 +397,7 @@ def network(result: RunResult) -> ReportFigure:
         if kind == "share":
             vals = m[col].to_numpy(dtype=float)
             top = float(np.nanmax(vals))
-            _share_axis(ax, ylabel, top=1.05 if top > 0.5 else max(0.02, top * 1.3))
+            _share_axis(ax, ylabel, top=1.05 if top > 0.5 else max(0.01, top * 1.3))
         else:
             ax.set_ylabel(ylabel)
             if col == "score_assortativity":
@@ -523,7 +526,7 @@ def groups(result: RunResult) -> ReportFigure:
             continue
         _week_axis(ax, m["step"].to_numpy())
         if kind in ("share", "per_agent"):
-            _share_axis(ax, ylabel, top=1.05 if top > 0.5 else max(0.02, top * 1.3))
+            _share_axis(ax, ylabel, top=1.05 if top > 0.5 else max(0.01, top * 1.3))
         else:
             ax.set_ylabel(ylabel)
     handles, labels = [], []
@@ -594,7 +597,7 @@ def comparison_figures(comparison: "Comparison", measures: Sequence[tuple[str, s
         steps = np.concatenate([series[a]["step"].to_numpy() for a in labels])
         _week_axis(ax, steps)
         if key in _SHARE_MEASURES:
-            _share_axis(ax, _UNITS.get(key, "share of agents"), top=1.05 if top > 0.5 else max(0.02, top * 1.3))
+            _share_axis(ax, _UNITS.get(key, "share of agents"), top=1.05 if top > 0.5 else max(0.01, top * 1.3))
         else:
             ax.set_ylabel(_UNITS.get(key, key))
             if key in ("ties", "reports_true", "reports_false"):
