@@ -27,7 +27,7 @@ FORMAT = 1
 _STATE = "state__"
 _GRAPH = ("indptr", "indices", "alive")
 #: per-agent arrays the step pipeline keeps on the Simulation between steps
-_CARRIED = ("dropped_per_row", "shared_now", "penalty", "next_score")
+_CARRIED = ("dropped_per_row", "shared_now", "penalty")
 
 
 class CheckpointError(RuntimeError):

@@ -13,7 +13,7 @@ import json
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -500,10 +500,13 @@ def _format_errors(exc: ValidationError) -> str:
     return "invalid scenario:\n  " + "\n  ".join(lines)
 
 
-_DISCRIMINATOR_TAGS = {
-    "beta", "uniform", "normal", "lognormal", "gamma", "constant",
-    "barabasi_albert", "watts_strogatz", "erdos_renyi", "stochastic_block", "edge_list",
-}
+def _kind_tags(*unions) -> set[str]:
+    """The `kind` tags of the members of discriminated unions (dropped from error paths)."""
+    members = (m for u in unions for m in get_args(get_args(u)[0]))
+    return {m.model_fields["kind"].default for m in members}
+
+
+_DISCRIMINATOR_TAGS = _kind_tags(Distribution, Network)
 
 
 def validate(data: dict[str, Any]) -> Scenario:
