@@ -48,6 +48,16 @@ def _events(key, s, d, f, p_pos, neg_mult, foreign_mult, out):
         out[i] = b
 
 
+# sc-core has no informants and no dissent sanction: the update's phase-5 inputs are switched
+# off (and its arrays, never touched, are empty)
+_E = np.zeros(0, np.int16)
+_NO_REPORTS_NO_SANCTION = (
+    np.zeros(0, scoring.FRIEND_VIEW), (False, np.uint64(0), 0.0, 0.0, 0.0), _E, _E, _E, np.zeros(0, np.bool_),
+    np.zeros(0, np.int32), (False, 0.0, 0.0, False, 0.0), np.zeros(0, np.float32), np.zeros(0, np.bool_),
+    np.zeros(0, np.float64), np.zeros(0, np.int32),
+)
+
+
 @dataclass
 class Model:
     graph: FriendGraph
@@ -92,8 +102,8 @@ def step(m: Model) -> None:
     _events(rng.key(m.seed, m.t, rng.EXPRESSION), m.s, m.d, m.f, float(p.p_pos), float(p.neg_mult),
             float(p.foreign_mult), m.points)
     # rules 4-5: s' = clip(0.8 (s + delta) + 0.2 mean_friends, 350, 950): scoring.update, w = 0.2, λ = 0
-    scoring.update(g.indptr, g.indices, g.alive, m.s, m.s, m.enrolled, m.points, 0.0, scoring.AVERAGE, W_FRIENDS,
-                   0.0, 0.0, SCORE_MIN, SCORE_MAX, True, m.s_next)
+    scoring.update(g.indptr, g.indices, g.alive, m.s, m.s, m.enrolled, m.points, 0.0,
+                   (scoring.AVERAGE, W_FRIENDS, 0.0, True), SCORE_MIN, SCORE_MAX, m.s_next, *_NO_REPORTS_NO_SANCTION)
     m.s, m.s_next = m.s_next, m.s
     # rule 6 on the new scores: the engine's phase-8 row pass, unfriending only
     social.flag(m.enrolled, m.shared, True, m.s, m.zeros_f32, m.zeros_bool, m.zeros_bool, 1.0, float(p.low),

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import graph as graphs
 from . import locality
-from .engine import adoption, conduct, consumption, expression, finance, reporting, rng, scoring, social
+from .engine import adoption, conduct, consumption, expression, finance, rng, scoring, social
 from .engine.consequences import consequence_table, consequences_all
 from .engine.state import State
 from .metrics import Recorder
@@ -101,6 +101,7 @@ class Simulation:
         self.next_score = np.empty_like(st.score)
         self.penalty = np.zeros(n, np.float64)
         self.event_points = np.zeros(n, np.float64)
+        self.friend_view = np.zeros(n, scoring.FRIEND_VIEW)
         self.step_index = 0
         self.recorder = Recorder(self)
         self.observers: list[Observer] = [self.recorder] + list(observers or [])
@@ -123,9 +124,8 @@ class Simulation:
         expression.express_all(self)  # 2. expressed dissent (the chilling effect) and posts
         consumption.consume_all(self)  # 3. purchases by category
         finance.finance_all(self)  # 4. income, loans, defaults, court blacklist
-        reporting.report_all(self)  # 5. informants' reports
         conduct.conduct_all(self)  # offline behaviour: good deeds
-        scoring.score_all(self)  # 6. the score update
+        scoring.score_all(self)  # 5-6. informants' reports and the score update, one pass over the ties
         consequences_all(self)  # 7. tiers and their consequences
         social.socialise(self)  # 8. sharing, nudges, fear learning, unfriending (effective next step)
         self._observe()  # 9. record

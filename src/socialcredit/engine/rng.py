@@ -18,6 +18,9 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
+_LOW32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_INV32 = 1.0 / 4294967296.0
 
 # Phase ids: one independent stream per (step, phase).
 ADOPTION = 1
@@ -55,7 +58,20 @@ def uniform(key, agent, slot):
     """A uniform draw in [0, 1) for (agent, slot) of a stream; slot may be another agent's id."""
     h = mix(np.uint64(key) ^ (np.uint64(agent) * _G))
     h = mix(h ^ ((np.uint64(slot) + np.uint64(1)) * _M2))
-    return np.float64(h >> _S11) * _INV53
+    return np.float64(np.int64(h >> _S11)) * _INV53  # via int64: one conversion instruction
+
+
+@njit(inline="always", cache=True)
+def pair_uniforms(key, low, high):
+    """Two independent uniforms in [0, 1) for an unordered pair of agents low < high:
+    (low acting on high, high acting on low), 32 bits each, from one hash of the pair.
+
+    The pair's 64-bit counter (low << 32 | high) is distinct for every pair of ids below
+    2^32 and goes through SplitMix64 (key + counter · γ, then the finaliser). Either end of
+    a tie computes the same pair, so two rows of the graph agree on a pairwise draw
+    without sharing any write."""
+    h = mix(np.uint64(key) + ((np.uint64(low) << _S32) | np.uint64(high)) * _G)
+    return np.float64(np.int64(h & _LOW32)) * _INV32, np.float64(np.int64(h >> _S32)) * _INV32
 
 
 @njit(inline="always", cache=True)

@@ -1,4 +1,4 @@
-"""Phase 6: the score update, exactly MODEL.md step 6.
+"""Phase 6: the score update, exactly MODEL.md step 6 (with phase 5's reports in the same pass).
 
 For each enrolled agent i:
   B_i = Σ_e points_e · n_{i,e}                       (this step's events)
@@ -10,6 +10,12 @@ For each enrolled agent i:
 With every event off and mode `average` this is the Friedkin–Johnsen model (Friedkin &
 Johnsen 1990). Friends' scores are read at the start of the step; unenrolled agents keep
 their score (they are not scored).
+
+Reports (phase 5), the dissent sanction they can trigger, and the friend term all read
+start-of-step values along the same ties, so they are computed in one pass over each
+agent's row: the graph is walked once for phases 5 and 6 together. What a row needs of a
+friend is packed into one 8-byte record per agent (`FRIEND_VIEW`), so a tie costs one
+gather instead of four.
 """
 
 from __future__ import annotations
@@ -17,11 +23,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from . import reporting, rng
+
 OFF, AVERAGE, DRAG = 0, 1, 2
 MODES = {"off": OFF, "average": AVERAGE, "drag": DRAG}
 
 # positions in the points vector
 P_CRITICAL, P_PRO, P_REPAID, P_MISSED, P_JUDGMENT, P_MADE, P_RECEIVED, P_DEED = range(8)
+
+#: what the pass of phases 5-6 reads of a friend: its per-post report chance q, its
+#: critical posts, and flag bits (enrolled; below the drag threshold)
+FRIEND_VIEW = np.dtype([("q", np.float32), ("critical", np.int16), ("flags", np.uint8)], align=True)
+ENROLLED, DRAGS = 1, 2
 
 
 def points_vector(points) -> np.ndarray:
@@ -31,9 +44,9 @@ def points_vector(points) -> np.ndarray:
 
 
 @njit(parallel=True, cache=True)
-def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases, repaid, missed, judgment, made,
-                 rec_true, rec_false, deeds, penalty, out):
-    """B_i = Σ_e points_e · n_{i,e} over this step's events, minus the dissent sanction."""
+def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases, repaid, missed, judgment, deeds, out):
+    """B_i = Σ_e points_e · n_{i,e} over this step's own events (reports and the sanction are
+    added by `update`, which counts them)."""
     n = len(out)
     n_cat = len(purchase_points)
     for i in prange(n):
@@ -41,22 +54,52 @@ def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases,
             out[i] = 0.0
             continue
         b = (pts[P_CRITICAL] * critical[i] + pts[P_PRO] * pro_state[i] + pts[P_REPAID] * repaid[i]
-             + pts[P_MISSED] * missed[i] + pts[P_JUDGMENT] * judgment[i] + pts[P_MADE] * made[i]
-             + pts[P_RECEIVED] * (rec_true[i] + rec_false[i]) + pts[P_DEED] * deeds[i])
+             + pts[P_MISSED] * missed[i] + pts[P_JUDGMENT] * judgment[i] + pts[P_DEED] * deeds[i])
         for c in range(n_cat):
             b += purchase_points[c] * purchases[i, c]
-        out[i] = b - penalty[i]
+        out[i] = b
 
 
 @njit(parallel=True, cache=True)
-def update(indptr, indices, alive, score, baseline, enrolled, points, reversion, mode, weight, drag_penalty,
-           drag_threshold, s_min, s_max, alone_self, out):
-    """r_i = s_i + B_i + λ(s0_i − s_i), then the friend term, then the clip (MODEL.md step 6).
+def friend_view(enrolled, score, drag_threshold, informant, q_scale, critical, out):
+    """Fill FRIEND_VIEW records from start-of-step values (one streaming pass)."""
+    for i in prange(len(score)):
+        f = 0
+        if enrolled[i]:
+            f = ENROLLED
+            if score[i] < drag_threshold:
+                f |= DRAGS
+        out[i].flags = f
+        out[i].q = min(1.0, informant[i] * q_scale)
+        out[i].critical = critical[i]
 
-    `alone_self` only changes agents without enrolled friends in mode `average`: False keeps
-    f_i = r_i (MODEL.md); True takes the friend mean to be s_i itself (the sc-core benchmark).
-    When everyone is enrolled the friends' enrolment is not read (one gather less per tie).
+
+@njit(inline="always", cache=True)
+def sanction_points(expressed, tau, severity, proportional, points_per_severity):
+    """Observed punishable dissent (a > τ): ψ (uniform) or ψ(a − τ) (proportional), in points."""
+    cost = severity * (expressed - tau) if proportional else severity
+    return cost * points_per_severity
+
+
+@njit(parallel=True, cache=True)
+def update(indptr, indices, alive, score, baseline, enrolled, points, reversion, friends, s_min, s_max, out,
+           view, reports, made_out, true_out, false_out, observed, times_reported, sanction, expressed, punished, penalty, times_punished):
+    """Phases 5-6 for every agent in one pass over its row (MODEL.md steps 5 and 6).
+
+    friends = (mode, weight w, drag penalty p, alone_self): `alone_self` only changes agents
+    without enrolled friends in mode `average`: False keeps f_i = r_i (MODEL.md); True takes
+    the friend mean to be s_i itself (the sc-core benchmark). Mode `drag` reads the DRAGS bit
+    of the friends' `view` records; mode `average` reads their scores.
+    reports = (on, key, false ratio, points per report made, points per report received):
+    when on, row i counts the reports it makes and receives (`reporting.chance`, one pair
+    draw per tie) into made_out, true_out and false_out; a true report marks i
+    observed. sanction = (on, τ, ψ, proportional, points per unit ψ): an observed enrolled
+    agent with a > τ is punished. B_i = points_i + report points − sanction.
     """
+    mode, weight, drag_penalty, alone_self = friends
+    rep_on, key, false_ratio, pts_made, pts_received = reports
+    sanction_on, tau, severity, proportional, points_per_severity = sanction
+    use_view = rep_on or mode == DRAG
     n = len(score)
     everyone = True
     for i in range(n):
@@ -67,60 +110,115 @@ def update(indptr, indices, alive, score, baseline, enrolled, points, reversion,
         s = score[i]
         if not enrolled[i]:
             out[i] = s
+            if rep_on:
+                made_out[i] = 0
+                true_out[i] = 0
+                false_out[i] = 0
+            if sanction_on:
+                punished[i] = False
+                penalty[i] = 0.0
             continue
-        r = s + points[i] + reversion * (baseline[i] - s)
+        total = 0.0
+        count = 0
+        low = 0
+        made = 0
+        true_rep = 0
+        false_rep = 0
+        q_i = 0.0
+        c_i = 0
+        in_scale = 0.0
+        if rep_on:
+            q_i = np.float64(view[i].q)
+            c_i = view[i].critical
+            in_scale = np.float64(c_i) if c_i > 0 else false_ratio
+        for k in range(indptr[i], indptr[i + 1]):
+            if not alive[k]:
+                continue
+            j = indices[k]
+            if mode == AVERAGE and (everyone or enrolled[j]):
+                total += score[j]
+                count += 1
+            if use_view:
+                v = view[j]
+                if not (v.flags & ENROLLED):
+                    continue
+                if v.flags & DRAGS:
+                    low += 1
+                if rep_on:
+                    # one hash of the unordered pair, whichever end computes it (no branch on i < j)
+                    if i < j:
+                        u_out, u_in = rng.pair_uniforms(key, i, j)
+                    else:
+                        u_in, u_out = rng.pair_uniforms(key, j, i)
+                    # q·c bounds 1 − (1 − q)^c (Bernoulli's inequality): the exact chance only below it
+                    q_j = np.float64(v.q)
+                    c_j = v.critical
+                    if u_out < q_i * (c_j if c_j > 0 else false_ratio):
+                        if u_out < reporting.chance(q_i, c_j, false_ratio):
+                            made += 1
+                    if u_in < q_j * in_scale:
+                        if u_in < reporting.chance(q_j, c_i, false_ratio):
+                            if c_i > 0:
+                                true_rep += 1
+                            else:
+                                false_rep += 1
+        b = points[i]
+        if rep_on:
+            made_out[i] = min(made, 32767)
+            true_out[i] = min(true_rep, 32767)
+            false_out[i] = min(false_rep, 32767)
+            times_reported[i] += true_rep + false_rep
+            if true_rep > 0:
+                observed[i] = True
+            b += pts_made * made + pts_received * (true_rep + false_rep)
+        if sanction_on:
+            p = observed[i] and expressed[i] > tau
+            punished[i] = p
+            if p:
+                cost = sanction_points(np.float64(expressed[i]), tau, severity, proportional, points_per_severity)
+                penalty[i] = cost
+                times_punished[i] += 1
+                b -= cost
+            else:
+                penalty[i] = 0.0
+        r = s + b + reversion * (baseline[i] - s)
         f = r
         if mode == AVERAGE:
-            total = 0.0
-            count = 0
-            for k in range(indptr[i], indptr[i + 1]):
-                if alive[k]:
-                    j = indices[k]
-                    if everyone or enrolled[j]:
-                        total += score[j]
-                        count += 1
             if count > 0:
                 f = (1.0 - weight) * r + weight * (total / count)
             elif alone_self:
                 f = (1.0 - weight) * r + weight * s
         elif mode == DRAG:
-            low = 0
-            for k in range(indptr[i], indptr[i + 1]):
-                if alive[k]:
-                    j = indices[k]
-                    if score[j] < drag_threshold and (everyone or enrolled[j]):
-                        low += 1
             f = r - drag_penalty * low
         out[i] = min(max(f, s_min), s_max)
 
 
-@njit(parallel=True, cache=True)
-def sanctions_for_dissent(enrolled, observed, expressed, tau, severity, proportional, points_per_severity,
-                          punished, penalty, times_punished):
-    """Observed punishable dissent (a > τ): ψ points (uniform) or ψ(a − τ) (proportional), scaled to points."""
-    n = len(expressed)
-    for i in prange(n):
-        p = enrolled[i] and observed[i] and expressed[i] > tau and severity > 0.0
-        punished[i] = p
-        if p:
-            cost = severity * (expressed[i] - tau) if proportional else severity
-            penalty[i] = cost * points_per_severity
-            times_punished[i] += 1
-        else:
-            penalty[i] = 0.0
-
-
 def score_all(sim) -> None:
-    """Phase 6: the dissent sanction, the events' points B_i, then the score update."""
-    st, g, pol = sim.state, sim.graph, sim.scenario.policy
-    sp, fr = pol.speech, pol.friends
-    sanctions_for_dissent(st.enrolled, st.observed, st.expressed_dissent, sp.tolerance, sp.severity,
-                          sp.punishment == "proportional", sp.points_per_severity, st.punished, sim.penalty,
-                          st.times_punished)
+    """Phases 5-6: this step's own event points, then reports, the dissent sanction and the
+    score update in one pass over the rows."""
+    st, g, pop, pol = sim.state, sim.graph, sim.population, sim.scenario.policy
+    sp, fr, inf = pol.speech, pol.friends, pol.informants
     event_points(st.enrolled, sim.points, sim.purchase_points, st.critical_posts, st.pro_state_posts, st.purchases,
-                 st.repaid, st.missed, st.judgment, st.reports_made, st.reports_true, st.reports_false, st.good_deeds,
-                 sim.penalty, sim.event_points)
+                 st.repaid, st.missed, st.judgment, st.good_deeds, sim.event_points)
+    reward = pol.points.report_made
+    reports_on = reporting.active(inf, reward)
+    mode = MODES[fr.mode]
+    if reports_on or mode == DRAG:
+        friend_view(st.enrolled, st.score, fr.drag_threshold, pop.informant,
+                    reporting.propensity_scale(inf, reward), st.critical_posts, sim.friend_view)
+    if not reports_on:
+        st.reports_made[:] = 0
+        st.reports_true[:] = 0
+        st.reports_false[:] = 0
     update(g.indptr, g.indices, g.alive, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
-           MODES[fr.mode], fr.weight, fr.drag_penalty, fr.drag_threshold, pol.score_min, pol.score_max, False,
-           sim.next_score)
+           (mode, float(fr.weight), float(fr.drag_penalty), False), pol.score_min, pol.score_max, sim.next_score,
+           sim.friend_view, (reports_on, sim.key(rng.REPORTING), float(inf.false_report_ratio), float(reward),
+                             float(pol.points.report_received)),
+           st.reports_made, st.reports_true, st.reports_false, st.observed, st.times_reported,
+           (sp.severity > 0.0, float(sp.tolerance), float(sp.severity), sp.punishment == "proportional",
+            float(sp.points_per_severity)),
+           st.expressed_dissent, st.punished, sim.penalty, st.times_punished)
+    if not sp.severity > 0.0:
+        st.punished[:] = False
+        sim.penalty[:] = 0.0
     st.score, sim.next_score = sim.next_score, st.score
