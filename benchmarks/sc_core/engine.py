@@ -52,7 +52,7 @@ def _events(key, s, d, f, p_pos, neg_mult, foreign_mult, out):
 # off (and its arrays, never touched, are empty)
 _E = np.zeros(0, np.int16)
 _NO_REPORTS_NO_SANCTION = (
-    np.zeros(0, scoring.FRIEND_VIEW), (False, np.uint64(0), 0.0, 0.0, 0.0), _E, _E, _E, np.zeros(0, np.bool_),
+    np.zeros(0, np.uint8), np.zeros(0, np.float32), _E, (False, np.uint64(0), 0.0, 0.0, 0.0), _E, _E, _E, np.zeros(0, np.bool_),
     np.zeros(0, np.int32), (False, 0.0, 0.0, False, 0.0), np.zeros(0, np.float32), np.zeros(0, np.bool_),
     np.zeros(0, np.float64), np.zeros(0, np.int32),
 )
@@ -74,6 +74,7 @@ class Model:
     zeros_bool: np.ndarray
     dropped: np.ndarray
     flags: np.ndarray
+    score32: np.ndarray
     nudged: np.ndarray
     params: Params
     seed: int
@@ -92,7 +93,7 @@ def setup(edges, n, d, f, s0, params: Params, seed: int = 0, compact: str = "aut
         d=np.ascontiguousarray(np.asarray(d, np.float64)[order]), f=np.ascontiguousarray(np.asarray(f, np.float64)[order]),
         enrolled=np.ones(n, np.bool_), shared=np.zeros(n, np.bool_), conformity=np.ones(n, np.float32),
         zeros_f32=np.zeros(n, np.float32), zeros_bool=np.zeros(n, np.bool_),
-        dropped=np.zeros(n, np.int32), flags=np.zeros(n, np.uint8), nudged=np.zeros(n, np.bool_), params=params, seed=seed, compact=compact,
+        dropped=np.zeros(n, np.int32), flags=np.zeros(n, np.uint8), score32=np.zeros(n, np.float32), nudged=np.zeros(n, np.bool_), params=params, seed=seed, compact=compact,
     )
 
 
@@ -107,7 +108,7 @@ def step(m: Model) -> None:
     m.s, m.s_next = m.s_next, m.s
     # rule 6 on the new scores: the engine's phase-8 row pass, unfriending only
     social.flag(m.enrolled, m.shared, True, m.s, m.zeros_f32, m.zeros_bool, m.zeros_bool, 1.0, float(p.low),
-                -np.inf, -np.inf, m.flags, m.nudged)
+                -np.inf, -np.inf, m.flags, m.score32, m.nudged)
     social.unfriend(rng.key(m.seed, m.t, rng.UNFRIEND), g.indptr, g.indices, g.alive, m.flags, m.conformity,
                     float(p.p_drop), False, 1.0, m.dropped)
     if m.compact == "always":

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .engine import social
 from .scenario import Scenario
 from .simulation import Simulation
 
@@ -97,6 +98,7 @@ def restore(scenario: Scenario, path: str | Path) -> Simulation:
                 setattr(sim.graph, name, np.ascontiguousarray(data[f"graph__{name}"]))
             for name in _CARRIED:
                 setattr(sim, name, np.array(data[f"sim__{name}"]))
+            social.count_ties(sim)  # derived from the graph and the state just restored
             sim.step_index = int(meta["step_index"])
             sim.recorder.rows = json.loads(str(data["rows"]))
             sim.step_seconds = list(meta.get("step_seconds", []))

@@ -1,9 +1,12 @@
 """What every step records (MODEL.md, 'What every run must measure'), overall and per group.
 
-One fused, compiled pass over the agents and their CSR rows sums every per-agent measure
-and the tie statistics per group, in fixed chunks, so the reduction order (and therefore
-every bit of the result) never depends on the thread count. Distributions (quantiles,
-Gini) come from sorted copies; components from a union-find over the live ties.
+One fused, compiled pass over the agents sums every per-agent measure per group, in fixed
+chunks, so the reduction order (and therefore every bit of the result) never depends on
+the thread count. The tie statistics (degrees, isolated agents, the sums behind the score
+assortativity) come from what phase 8's pass over the rows left in `sim.ties`, so the
+record does not walk the graph again. Distributions (quantiles, Gini) come from sorted
+copies or histograms; components from a union-find over the live ties, recomputed only
+when ties were lost since the last one.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ CHUNK = 8192  # fixed chunking: the reduction order never depends on the thread 
 
 
 @njit(parallel=True, cache=True)
-def _group_sums(group, n_groups, n_tiers, indptr, indices, alive, score, enrolled, blacklisted, tier, previous_tier,
+def _group_sums(group, n_groups, n_tiers, friends, enrolled_friends, friend_score_sum, friend_score_sq, score, enrolled, blacklisted, tier, previous_tier,
                 dissent, expressed, tolerance, perc_nu, perc_psi, critical, pro_state, rep_true, rep_false, punished,
                 travel_denied, loan_denied, table, bl_enabled, bl_jobs, wealth, income, welfare, loan_remaining,
                 repaid, missed, judgment, bl_entry, bl_exit, dropped, nudges, shared_now, centre):
@@ -111,29 +114,21 @@ def _group_sums(group, n_groups, n_tiers, indptr, indices, alive, score, enrolle
             a[31] += dropped[i]
             a[32] += nudges[i]
             a[33] += shared_now[i]
-            deg = 0
-            cnt = 0
-            sy = 0.0
-            syy = 0.0
-            xi = s - centre
-            for k in range(indptr[i], indptr[i + 1]):
-                if alive[k]:
-                    deg += 1
-                    j = indices[k]
-                    if e and enrolled[j]:
-                        y = score[j] - centre
-                        cnt += 1
-                        sy += y
-                        syy += y * y
+            # ties left after this step's unfriending, as phase 8 counted them (engine.social.rows)
+            deg = friends[i]
             a[34] += deg
             if deg == 0:
                 a[35] += 1.0
-            a[36] += cnt
-            a[37] += cnt * xi
-            a[38] += cnt * xi * xi
-            a[39] += sy
-            a[40] += syy
-            a[41] += xi * sy
+            if e:
+                cnt = enrolled_friends[i]
+                xi = np.float64(np.float32(s)) - centre  # as friends see it (float32, engine.social.flag)
+                sy = friend_score_sum[i]
+                a[36] += cnt
+                a[37] += cnt * xi
+                a[38] += cnt * xi * xi
+                a[39] += sy
+                a[40] += friend_score_sq[i]
+                a[41] += xi * sy
     return out
 
 
@@ -154,17 +149,43 @@ def _gini_sorted(x):
 #: distributions come from a full sort up to this many values, from histograms above it
 EXACT_LIMIT = 1 << 17
 BINS = 1 << 16
-_BLOCKS = 8  # fixed blocks: the histogram sums never depend on the thread count
+_BLOCKS = 8  # fixed blocks: the sums never depend on the thread count
+_HIST_BLOCKS = 2  # fewer for the histograms: each block holds 2 x 65,536 bins per group
+
+
+@njit(parallel=True, cache=True)
+def _included_range(values, include, log_scale):
+    """(count, min, max) of the included values (of log1p of them when log_scale); exact,
+    so independent of the thread count."""
+    n = len(values)
+    per = (n + _BLOCKS - 1) // _BLOCKS
+    counts = np.zeros(_BLOCKS, np.int64)
+    lows = np.full(_BLOCKS, np.inf)
+    highs = np.full(_BLOCKS, -np.inf)
+    for b in prange(_BLOCKS):
+        c = 0
+        lo = np.inf
+        hi = -np.inf
+        for i in range(b * per, min(n, (b + 1) * per)):
+            if include[i]:
+                t = np.log1p(values[i]) if log_scale else values[i]
+                c += 1
+                lo = min(lo, t)
+                hi = max(hi, t)
+        counts[b] = c
+        lows[b] = lo
+        highs[b] = hi
+    return counts.sum(), lows.min(), highs.max()
 
 
 @njit(parallel=True, cache=True)
 def _histograms(values, include, group, n_groups, lo, width, log_scale):
     """Per group and bin: counts and sums of the included values (bins in value or log1p space)."""
     n = len(values)
-    per = (n + _BLOCKS - 1) // _BLOCKS
-    counts = np.zeros((_BLOCKS, n_groups, BINS), np.int64)
-    sums = np.zeros((_BLOCKS, n_groups, BINS), np.float64)
-    for b in prange(_BLOCKS):
+    per = (n + _HIST_BLOCKS - 1) // _HIST_BLOCKS
+    counts = np.zeros((_HIST_BLOCKS, n_groups, BINS), np.int64)
+    sums = np.zeros((_HIST_BLOCKS, n_groups, BINS), np.float64)
+    for b in prange(_HIST_BLOCKS):
         for i in range(b * per, min(n, (b + 1) * per)):
             if include[i]:
                 x = values[i]
@@ -208,14 +229,13 @@ def distribution(values: np.ndarray, include: np.ndarray, group: np.ndarray, n_g
 
     Exact (sorted copies) up to EXACT_LIMIT included values; above it from histograms of
     65,536 bins per group, linear in the value (scores) or in log1p (wealth)."""
-    if int(include.sum()) <= EXACT_LIMIT:
+    count, lo, hi = _included_range(values, include, log_scale)
+    if count <= EXACT_LIMIT:
         inc = order[include[order]]
         inc_bounds = np.concatenate([[0], np.cumsum(np.bincount(group[inc], minlength=n_groups))])
         parts = [np.sort(values[include])] + _sorted_parts(values, inc, inc_bounds)
         return np.array([_quantiles_sorted(x) for x in parts]), np.array([_gini_sorted(x) for x in parts])
-    sel = values[include]
-    t = np.log1p(sel) if log_scale else sel
-    lo, hi = float(t.min()), float(t.max())
+    lo, hi = float(lo), float(hi)
     width = max(hi - lo, 1e-12) / BINS
     counts, sums = _histograms(values, include, group, n_groups, lo, width, log_scale)
     counts, sums = counts.sum(axis=0), sums.sum(axis=0)  # blocks in a fixed order
@@ -251,14 +271,26 @@ class Recorder:
         self.names = pop.group_names
         self.n_groups = len(self.names)
         self.group_order = np.argsort(pop.group, kind="stable")
-        self.centre = float(sim.scenario.policy.baseline.mean)
+        self.centre = sim.score_centre
         self.everyone = np.ones(len(self.group), np.bool_)
         self.rows: list[dict] = []
+        self._labels = None
+        self._labels_ties = -1
+
+    def _components(self, g, ties: int):
+        """Component labels of the live ties; ties are only ever removed, so an unchanged
+        number of live ties means an unchanged graph and the last labels still hold."""
+        if self._labels is None or ties != self._labels_ties:
+            _, self._labels = g.components()
+            self._labels_ties = ties
+        return self._labels
 
     def __call__(self, sim) -> None:
         st, pop, pol, g = sim.state, sim.population, sim.scenario.policy, sim.graph
         bl = pol.blacklist
-        parts = _group_sums(self.group, self.n_groups, len(pol.tiers), g.indptr, g.indices, g.alive, st.score,
+        ties = sim.ties
+        parts = _group_sums(self.group, self.n_groups, len(pol.tiers), ties.friends, ties.enrolled_friends,
+                            ties.friend_score_sum, ties.friend_score_sq, st.score,
                             st.enrolled, st.blacklisted, st.tier, st.previous_tier, pop.dissent, st.expressed_dissent,
                             pol.speech.tolerance, st.perceived_surveillance, st.perceived_severity, st.critical_posts,
                             st.pro_state_posts, st.reports_true, st.reports_false, st.punished, st.travel_denied,
@@ -312,11 +344,11 @@ class Recorder:
             cols["isolated_share"] = c["isolated"] / n
             m, sx, sy = c["pairs"], c["sx"], c["sy"]
             cols["score_assortativity"] = (m * c["sxy"] - sx * sy) / np.sqrt((m * c["sxx"] - sx**2) * (m * c["syy"] - sy**2))
-            _, labels = g.components()
+            labels = self._components(g, int(c["tie_ends"][0]))
             in_giant = labels == int(np.argmax(np.bincount(labels)))
             giant = np.bincount(self.group, weights=in_giant, minlength=self.n_groups)
             cols["giant_component_share"] = np.concatenate([[giant.sum()], giant]) / n
-            cols["unfriended"] = c["unfriended"]  # ties, each counted once (by its owner row)
+            cols["unfriended"] = c["unfriended"] / 2.0  # tie ends lost; a tie across groups counts half to each
             cols["nudges"] = c["nudges"]
             cols["score_shares"] = c["score_shares"]
         step = sim.step_index

@@ -88,6 +88,7 @@ class Simulation:
         self.purchase_points = np.array([pol.points.purchase.get(c.name, 0.0) for c in cats], dtype=np.float64)
         self.purchase_prices = np.array([c.price for c in cats], dtype=np.float64)
         self.points = scoring.points_vector(pol.points)
+        self.enrolled_rates = None  # purchase rates once enrolled, made on first use (engine.consumption)
         perception = beh.expression.initial_perception
         self.state = State.initial(self.population, len(cats), beh.finance.initial_wealth,
                                    min(1.0, pol.speech.surveillance * perception), pol.speech.severity * perception)
@@ -96,13 +97,17 @@ class Simulation:
         st.previous_tier[:] = st.tier
         self.dropped_per_row = np.zeros(n, np.int32)
         self.shared_now = np.zeros(n, np.bool_)
-        self.scratch_u8 = np.zeros(n, np.uint8)  # per-agent flags a phase lets friends read
-        self.scratch_bool = np.zeros(n, np.bool_)
+        self.flags = np.zeros(n, np.uint8)  # what friends read of each agent in phases 5-6 and 8
+        self.score32 = np.zeros(n, np.float32)
+        self.report_chance = np.zeros(n, np.float32)
+        self.nudged = np.zeros(n, np.bool_)
+        self.score_centre = float(pol.baseline.mean)  # scores are centred here for the assortativity sums
+        self.ties = social.Ties(n)
         self.next_score = np.empty_like(st.score)
         self.penalty = np.zeros(n, np.float64)
         self.event_points = np.zeros(n, np.float64)
-        self.friend_view = np.zeros(n, scoring.FRIEND_VIEW)
         self.step_index = 0
+        social.count_ties(self)
         self.recorder = Recorder(self)
         self.observers: list[Observer] = [self.recorder] + list(observers or [])
         self.initial_agents = self.agent_table()

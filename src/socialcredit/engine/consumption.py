@@ -14,16 +14,22 @@ from numba import njit, prange
 from . import rng
 
 
+def incentive_rates(taste: np.ndarray, conformity: np.ndarray, points: np.ndarray, response: float) -> np.ndarray:
+    """Each agent's purchase rates once enrolled: taste · exp(response · conformity · points_c).
+
+    Traits and points never change, so this is computed once at set-up (float32, like taste)."""
+    shift = response * conformity.astype(np.float64)[:, None] * points[None, :]
+    return (taste * np.exp(shift)).astype(np.float32)
+
+
 @njit(parallel=True, cache=True)
-def consume(key, enrolled, taste, conformity, points, price, response, purchases, spending):
+def consume(key, enrolled, taste, enrolled_rates, price, purchases, spending):
     n, c = taste.shape
     for i in prange(n):
         total = 0.0
+        rates = enrolled_rates if enrolled[i] else taste
         for k in range(c):
-            rate = np.float64(taste[i, k])
-            if enrolled[i] and points[k] != 0.0:
-                rate *= np.exp(response * conformity[i] * points[k])
-            m = min(rng.poisson(key, i, k, rate), 32767)
+            m = min(rng.poisson(key, i, k, np.float64(rates[i, k])), 32767)
             purchases[i, k] = m
             total += m * price[k]
         spending[i] = total
@@ -32,5 +38,7 @@ def consume(key, enrolled, taste, conformity, points, price, response, purchases
 def consume_all(sim) -> None:
     st, pop = sim.state, sim.population
     cons = sim.scenario.behaviour.consumption
-    consume(sim.key(rng.CONSUMPTION), st.enrolled, pop.taste, pop.conformity, sim.purchase_points,
-            sim.purchase_prices, cons.incentive_response, st.purchases, st.spending)
+    if sim.enrolled_rates is None:
+        sim.enrolled_rates = incentive_rates(pop.taste, pop.conformity, sim.purchase_points, cons.incentive_response)
+    consume(sim.key(rng.CONSUMPTION), st.enrolled, pop.taste, sim.enrolled_rates, sim.purchase_prices, st.purchases,
+            st.spending)

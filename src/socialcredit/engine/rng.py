@@ -99,3 +99,22 @@ def poisson(key, agent, slot, lam):
         p *= lam / k
         f += p
     return k
+
+
+@njit(cache=True)
+def binomial(key, agent, slot, n, p):
+    """Binomial(n, p) by inversion of one uniform (n is a count of friends: small)."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    u = uniform(key, agent, slot)
+    ratio = p / (1.0 - p)
+    pk = (1.0 - p) ** n
+    f = pk
+    k = 0
+    while u > f and k < n:
+        pk *= ratio * (n - k) / (k + 1.0)
+        k += 1
+        f += pk
+    return k

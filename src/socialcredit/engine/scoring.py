@@ -13,9 +13,9 @@ their score (they are not scored).
 
 Reports (phase 5), the dissent sanction they can trigger, and the friend term all read
 start-of-step values along the same ties, so they are computed in one pass over each
-agent's row: the graph is walked once for phases 5 and 6 together. What a row needs of a
-friend is packed into one 8-byte record per agent (`FRIEND_VIEW`), so a tie costs one
-gather instead of four.
+agent's row: the graph is walked once for phases 5 and 6 together. A row reads a friend's
+enrolment and drag status from one flag byte (`friend_flags`), and its report chance and
+critical posts only when reports are on.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ MODES = {"off": OFF, "average": AVERAGE, "drag": DRAG}
 # positions in the points vector
 P_CRITICAL, P_PRO, P_REPAID, P_MISSED, P_JUDGMENT, P_MADE, P_RECEIVED, P_DEED = range(8)
 
-#: what the pass of phases 5-6 reads of a friend: its per-post report chance q, its
-#: critical posts, and flag bits (enrolled; below the drag threshold)
-FRIEND_VIEW = np.dtype([("q", np.float32), ("critical", np.int16), ("flags", np.uint8)], align=True)
+#: flag bits the pass of phases 5-6 reads of a friend: enrolled; below the drag threshold
 ENROLLED, DRAGS = 1, 2
 
 
@@ -61,17 +59,17 @@ def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases,
 
 
 @njit(parallel=True, cache=True)
-def friend_view(enrolled, score, drag_threshold, informant, q_scale, critical, out):
-    """Fill FRIEND_VIEW records from start-of-step values (one streaming pass)."""
+def friend_flags(enrolled, score, drag_threshold, informant, q_scale, flags, q):
+    """What friends read of each agent in phases 5-6, from start-of-step values: flag bits
+    and the per-post report chance q = min(1, κ · scale)."""
     for i in prange(len(score)):
         f = 0
         if enrolled[i]:
             f = ENROLLED
             if score[i] < drag_threshold:
                 f |= DRAGS
-        out[i].flags = f
-        out[i].q = min(1.0, informant[i] * q_scale)
-        out[i].critical = critical[i]
+        flags[i] = f
+        q[i] = min(1.0, informant[i] * q_scale)
 
 
 @njit(inline="always", cache=True)
@@ -83,13 +81,13 @@ def sanction_points(expressed, tau, severity, proportional, points_per_severity)
 
 @njit(parallel=True, cache=True)
 def update(indptr, indices, alive, score, baseline, enrolled, points, reversion, friends, s_min, s_max, out,
-           view, reports, made_out, true_out, false_out, observed, times_reported, sanction, expressed, punished, penalty, times_punished):
+           flags, q, critical, reports, made_out, true_out, false_out, observed, times_reported, sanction, expressed, punished, penalty, times_punished):
     """Phases 5-6 for every agent in one pass over its row (MODEL.md steps 5 and 6).
 
     friends = (mode, weight w, drag penalty p, alone_self): `alone_self` only changes agents
     without enrolled friends in mode `average`: False keeps f_i = r_i (MODEL.md); True takes
     the friend mean to be s_i itself (the sc-core benchmark). Mode `drag` reads the DRAGS bit
-    of the friends' `view` records; mode `average` reads their scores.
+    of the friends' `flags`; mode `average` reads their scores.
     reports = (on, key, false ratio, points per report made, points per report received):
     when on, row i counts the reports it makes and receives (`reporting.chance`, one pair
     draw per tie) into made_out, true_out and false_out; a true report marks i
@@ -99,7 +97,7 @@ def update(indptr, indices, alive, score, baseline, enrolled, points, reversion,
     mode, weight, drag_penalty, alone_self = friends
     rep_on, key, false_ratio, pts_made, pts_received = reports
     sanction_on, tau, severity, proportional, points_per_severity = sanction
-    use_view = rep_on or mode == DRAG
+    use_flags = rep_on or mode == DRAG
     n = len(score)
     everyone = True
     for i in range(n):
@@ -128,8 +126,8 @@ def update(indptr, indices, alive, score, baseline, enrolled, points, reversion,
         c_i = 0
         in_scale = 0.0
         if rep_on:
-            q_i = np.float64(view[i].q)
-            c_i = view[i].critical
+            q_i = np.float64(q[i])
+            c_i = critical[i]
             in_scale = np.float64(c_i) if c_i > 0 else false_ratio
         for k in range(indptr[i], indptr[i + 1]):
             if not alive[k]:
@@ -138,11 +136,11 @@ def update(indptr, indices, alive, score, baseline, enrolled, points, reversion,
             if mode == AVERAGE and (everyone or enrolled[j]):
                 total += score[j]
                 count += 1
-            if use_view:
-                v = view[j]
-                if not (v.flags & ENROLLED):
+            if use_flags:
+                fj = flags[j]
+                if not (fj & ENROLLED):
                     continue
-                if v.flags & DRAGS:
+                if fj & DRAGS:
                     low += 1
                 if rep_on:
                     # one hash of the unordered pair, whichever end computes it (no branch on i < j)
@@ -151,8 +149,8 @@ def update(indptr, indices, alive, score, baseline, enrolled, points, reversion,
                     else:
                         u_in, u_out = rng.pair_uniforms(key, j, i)
                     # q·c bounds 1 − (1 − q)^c (Bernoulli's inequality): the exact chance only below it
-                    q_j = np.float64(v.q)
-                    c_j = v.critical
+                    q_j = np.float64(q[j])
+                    c_j = critical[j]
                     if u_out < q_i * (c_j if c_j > 0 else false_ratio):
                         if u_out < reporting.chance(q_i, c_j, false_ratio):
                             made += 1
@@ -204,15 +202,15 @@ def score_all(sim) -> None:
     reports_on = reporting.active(inf, reward)
     mode = MODES[fr.mode]
     if reports_on or mode == DRAG:
-        friend_view(st.enrolled, st.score, fr.drag_threshold, pop.informant,
-                    reporting.propensity_scale(inf, reward), st.critical_posts, sim.friend_view)
+        friend_flags(st.enrolled, st.score, fr.drag_threshold, pop.informant, reporting.propensity_scale(inf, reward),
+                     sim.flags, sim.report_chance)
     if not reports_on:
         st.reports_made[:] = 0
         st.reports_true[:] = 0
         st.reports_false[:] = 0
     update(g.indptr, g.indices, g.alive, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
            (mode, float(fr.weight), float(fr.drag_penalty), False), pol.score_min, pol.score_max, sim.next_score,
-           sim.friend_view, (reports_on, sim.key(rng.REPORTING), float(inf.false_report_ratio), float(reward),
+           sim.flags, sim.report_chance, st.critical_posts, (reports_on, sim.key(rng.REPORTING), float(inf.false_report_ratio), float(reward),
                              float(pol.points.report_received)),
            st.reports_made, st.reports_true, st.reports_false, st.observed, st.times_reported,
            (sp.severity > 0.0, float(sp.tolerance), float(sp.severity), sp.punishment == "proportional",

@@ -3,22 +3,31 @@
 For each current tie (i, j) where j's score is visible and below the unfriending threshold,
 i drops the tie with probability `unfriend_probability` · conformity_i, scaled by
 `non_drag_factor` unless j actually drags i's score (friend mode `drag`, j below θ; Wei et
-al. 2016 show score-motivated agents prune such ties). A tie goes when either end drops it;
-each tie that can go is decided once, from the row of its droppable end, so the CSR is
-updated without races. Agents nudge visible low-scoring friends (raising their perceived severity);
-high scorers share their score (bragging; ACLU 2015 counted ~100,000 on Weibo).
+al. 2016 show score-motivated agents prune such ties). A tie goes when either end drops it.
+Agents nudge visible low-scoring friends (raising their perceived severity); high scorers
+share their score (bragging; ACLU 2015 counted ~100,000 on Weibo).
+
+After sharing, one pass over each agent's row does the rest: the nudges it receives, the
+fear it learns from its friends, which of its ties are dropped, and what the record and the
+next step's adoption need of its ties (friends left, enrolled friends, their scores). Both
+ends of a tie decide its fate alike (`tie_dropped`: one counter-based draw of the pair,
+both directions), so each row clears only its own entries: no two threads write the same
+place and the result does not depend on the thread count.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
 
 from ..graph import find_entry
 from . import expression, rng
 
 
-# Per-agent flag bits read by friends in the phase-8 pass: one byte gathered per tie end
-# instead of five arrays (enrolled, expressed, observed, punished, score, shared).
+# What the phase-8 pass reads of a friend: one flag byte (enrolled, a > τ, observed,
+# punished, visible and below the unfriending threshold, below the drag threshold) instead
+# of six arrays, the new score as float32, and, only where a flag says so, a and conformity.
+# (Contiguous arrays: a NumPy record array of the same fields gathered 2-3x slower.)
 ENROLLED, DISSENTER, OBSERVED, PUNISHED, UNFRIENDABLE, DRAGS = 1, 2, 4, 8, 16, 32
 
 
@@ -34,9 +43,9 @@ def share(key, score, enrolled, threshold, p, shared, shared_now):
 
 
 @njit(parallel=True, cache=True)
-def flag(enrolled, shared, public, score, expressed, observed, punished, tau, unfriend_threshold, drag_threshold,
-         nudge_threshold, out, nudged):
-    """What friends can see of each agent this phase, as bits (visible: enrolled, and public or shared)."""
+def flag(enrolled, shared, public, score, expressed, observed, punished, tau, unfriend_threshold,
+         drag_threshold, nudge_threshold, out, score32, nudged):
+    """What friends can see of each agent this phase (visible: enrolled, and public or shared)."""
     for i in prange(len(score)):
         f = 0
         low_visible = False
@@ -56,6 +65,7 @@ def flag(enrolled, shared, public, score, expressed, observed, punished, tau, un
         if punished[i]:
             f |= PUNISHED
         out[i] = f
+        score32[i] = score[i]
 
 
 @njit(inline="always", cache=True)
@@ -68,17 +78,40 @@ def _drop_chance(p, conformity_actor, actor_flags, target_flags, drag_mode, non_
     return q
 
 
-@njit(parallel=True, cache=True)
-def watch(nudge_key, indptr, indices, alive, flags, expressed, nudge_p, nudged, severity, learning_rate, nudge_fear,
-          nudges, perc_nu, perc_psi, learn):
-    """Nudges received and fear learned, in one pass over each agent's row.
+@njit(inline="always", cache=True)
+def tie_dropped(key, a, b, fa, fb, ca, cb, p, drag_mode, non_drag):
+    """Whether tie (a, b) is dropped this step: a drops a droppable b, or b drops a droppable a.
 
-    Row i reads its friends' flags and writes only its own variables; `learn` switches off
+    Symmetric in (a, b): the two directions are the two halves of one draw of the pair, so
+    both rows of the tie reach the same decision."""
+    if a < b:
+        u_a, u_b = rng.pair_uniforms(key, a, b)
+    else:
+        u_b, u_a = rng.pair_uniforms(key, b, a)
+    if (fb & UNFRIENDABLE) and u_a < _drop_chance(p, ca, fa, fb, drag_mode, non_drag):
+        return True
+    if (fa & UNFRIENDABLE) and u_b < _drop_chance(p, cb, fb, fa, drag_mode, non_drag):
+        return True
+    return False
+
+
+@njit(parallel=True, cache=True)
+def rows(nudge_key, drop_key, indptr, indices, alive, flags, score32, expressed, conformity, nudged, nudge_p, learn, severity, learning_rate,
+         nudge_fear, unfriend_p, drag_mode, non_drag, centre, nudges, perc_nu, perc_psi, dropped, friends,
+         enrolled_friends, friend_score_sum, friend_score_sq):
+    """Nudges received, fear learned, ties dropped, and the ties left, in one pass over each row.
+
+    Row i reads its friends' flags and scores and the ties alive at the start of the phase, and
+    writes only its own variables and its own CSR entries. Afterwards: `dropped` = tie ends
+    row i lost this step; `friends` / `enrolled_friends` = ties left (to enrolled friends);
+    `friend_score_sum` / `friend_score_sq` = Σ (s_j − centre) and Σ (s_j − centre)² over the
+    enrolled friends left (for the score assortativity of the record). `learn` switches off
     the fear part when a scenario does not use it.
     """
     n = len(flags)
     for i in prange(n):
         fi = flags[i]
+        ci = conformity[i]
         nudge_me = nudge_p > 0.0 and nudged[i]
         m = 0
         d = 0.0
@@ -90,13 +123,18 @@ def watch(nudge_key, indptr, indices, alive, flags, expressed, nudge_p, nudged, 
             sa += expressed[i]
             if fi & OBSERVED:
                 o += 1.0
+        start_deg = 0
+        lost = 0
+        deg = 0
+        enr = 0
+        sy = 0.0
+        syy = 0.0
         for k in range(indptr[i], indptr[i + 1]):
             if not alive[k]:
                 continue
             j = indices[k]
             fj = flags[j]
-            if nudge_me and rng.uniform(nudge_key, j, i) < nudge_p:
-                m += 1
+            start_deg += 1
             if learn:
                 if fj & DISSENTER:
                     d += 1.0
@@ -105,29 +143,43 @@ def watch(nudge_key, indptr, indices, alive, flags, expressed, nudge_p, nudged, 
                         o += 1.0
                 if fj & PUNISHED:
                     seen = True
+            if unfriend_p > 0.0 and ((fi | fj) & UNFRIENDABLE):
+                if tie_dropped(drop_key, i, j, fi, fj, ci, conformity[j], unfriend_p, drag_mode, non_drag):
+                    alive[k] = False
+                    lost += 1
+                    continue
+            deg += 1
+            if fj & ENROLLED:
+                enr += 1
+                y = np.float64(score32[j]) - centre
+                sy += y
+                syy += y * y
+        if nudge_me:  # each friend nudges independently: the count is Binomial(friends, p), one draw
+            m = rng.binomial(nudge_key, i, 0, start_deg, nudge_p)
         nudges[i] = min(m, 32767)
         if learn or m > 0:
             nu, psi = expression.learned(perc_nu[i], perc_psi[i], d, o, sa, seen, nudges[i], severity, learning_rate,
                                          nudge_fear)
             perc_nu[i] = nu
             perc_psi[i] = psi
+        dropped[i] = lost
+        friends[i] = deg
+        enrolled_friends[i] = enr
+        friend_score_sum[i] = sy
+        friend_score_sq[i] = syy
 
 
 @njit(parallel=True, cache=True)
-def unfriend(key, indptr, indices, alive, flags, conformity, p, drag_mode, non_drag, dropped_per_row):
-    """Ties dropped this step, decided from the rows of the agents that can be dropped.
-
-    A tie (i, j) can go only if an end is visible and below the threshold (UNFRIENDABLE);
-    it goes if j drops a droppable i or i drops a droppable j, each with its own draw keyed
-    on (actor, target). Each such tie is decided once, by its owner: the droppable end, the
-    lower id when both are. The owner clears both directions (the other by binary search
-    in the sorted row), and no other thread touches that tie, so the pass has no races and
-    its result does not depend on the thread count. `dropped_per_row` counts ties by owner.
-    """
+def unfriend(key, indptr, indices, alive, flags, conformity, p, drag_mode, non_drag, dropped):
+    """Unfriending alone, over the rows of the agents that can be dropped (for a workload
+    with no other phase-8 rule): the same decisions as `rows`, each droppable tie decided
+    once by its owner (the droppable end, the lower id when both are), which clears both
+    directions (the other by binary search in the sorted row). `dropped` counts the ties
+    each owner dropped."""
     n = len(flags)
     for i in prange(n):
         fi = flags[i]
-        dropped = 0
+        lost = 0
         if fi & UNFRIENDABLE:
             for k in range(indptr[i], indptr[i + 1]):
                 j = indices[k]
@@ -136,33 +188,48 @@ def unfriend(key, indptr, indices, alive, flags, conformity, p, drag_mode, non_d
                     continue  # owned by j
                 if not alive[k]:
                     continue
-                drop = rng.uniform(key, j, i) < _drop_chance(p, conformity[j], fj, fi, drag_mode, non_drag)
-                if not drop and (fj & UNFRIENDABLE):
-                    drop = rng.uniform(key, i, j) < _drop_chance(p, conformity[i], fi, fj, drag_mode, non_drag)
-                if drop:
+                if tie_dropped(key, i, j, fi, fj, conformity[i], conformity[j], p, drag_mode, non_drag):
                     alive[k] = False
                     alive[find_entry(indptr, indices, j, i)] = False
-                    dropped += 1
-        dropped_per_row[i] = dropped
+                    lost += 1
+        dropped[i] = lost
 
 
 def socialise(sim) -> None:
-    """Phase 8: sharing first (visibility), then nudges and fear learning in one row pass, then unfriending."""
-    st, pop, sc, g = sim.state, sim.population, sim.scenario, sim.graph
+    """Phase 8: sharing first (visibility), then nudges, fear learning and unfriending in one row pass."""
+    st, pop, sc, g, ties = sim.state, sim.population, sim.scenario, sim.graph, sim.ties
     vis, so, ex, sp, fr = sc.policy.visibility, sc.behaviour.social, sc.behaviour.expression, sc.policy.speech, sc.policy.friends
     share(sim.key(rng.SHARE), st.score, st.enrolled, vis.share_threshold, so.share_probability, st.shared, sim.shared_now)
-    flags, nudged = sim.scratch_u8, sim.scratch_bool
     flag(st.enrolled, st.shared, vis.public, st.score, st.expressed_dissent, st.observed, st.punished, sp.tolerance,
-         vis.unfriend_threshold, fr.drag_threshold, vis.nudge_threshold, flags, nudged)
-    learn = ex.learning_rate > 0.0
-    if learn or so.nudge_probability > 0.0:
-        watch(sim.key(rng.NUDGE), g.indptr, g.indices, g.alive, flags, st.expressed_dissent, so.nudge_probability,
-              nudged, sp.severity, ex.learning_rate, ex.nudge_fear, st.nudges, st.perceived_surveillance,
-              st.perceived_severity, learn)
-    else:
-        st.nudges[:] = 0
-    if so.unfriend_probability > 0.0:
-        unfriend(sim.key(rng.UNFRIEND), g.indptr, g.indices, g.alive, flags, pop.conformity, so.unfriend_probability,
-                 fr.mode == "drag", so.non_drag_factor, sim.dropped_per_row)
-    else:
-        sim.dropped_per_row[:] = 0
+         vis.unfriend_threshold, fr.drag_threshold, vis.nudge_threshold, sim.flags, sim.score32, sim.nudged)
+    rows(sim.key(rng.NUDGE), sim.key(rng.UNFRIEND), g.indptr, g.indices, g.alive, sim.flags, sim.score32,
+         st.expressed_dissent, pop.conformity, sim.nudged,
+         so.nudge_probability, ex.learning_rate > 0.0, sp.severity, ex.learning_rate, ex.nudge_fear,
+         so.unfriend_probability, fr.mode == "drag", so.non_drag_factor, sim.score_centre, st.nudges,
+         st.perceived_surveillance, st.perceived_severity, sim.dropped_per_row, ties.friends, ties.enrolled_friends,
+         ties.friend_score_sum, ties.friend_score_sq)
+
+
+class Ties:
+    """What the record and the next step's adoption need of each agent's ties, left by the
+    phase-8 pass: friends, enrolled friends, and Σ (s_j − centre), Σ (s_j − centre)² over them."""
+
+    def __init__(self, n: int):
+        self.friends = np.zeros(n, np.int32)
+        self.enrolled_friends = np.zeros(n, np.int32)
+        self.friend_score_sum = np.zeros(n, np.float64)
+        self.friend_score_sq = np.zeros(n, np.float64)
+
+
+def count_ties(sim) -> None:
+    """Fill `sim.ties` from the current graph and state without changing anything else (the
+    phase-8 pass with every rule off): at set-up and after a restore."""
+    st, pop, sc, g, ties = sim.state, sim.population, sim.scenario, sim.graph, sim.ties
+    n = st.size
+    flag(st.enrolled, st.shared, True, st.score, st.expressed_dissent, st.observed, st.punished, np.inf, -np.inf,
+         -np.inf, -np.inf, sim.flags, sim.score32, sim.nudged)
+    rows(np.uint64(0), np.uint64(0), g.indptr, g.indices, g.alive, sim.flags, sim.score32, st.expressed_dissent,
+         pop.conformity, sim.nudged, 0.0, False, 0.0, 0.0,
+         0.0, 0.0, False, 1.0, sim.score_centre, np.zeros(n, np.int16), np.zeros(n, np.float32),
+         np.zeros(n, np.float32), np.zeros(n, np.int32), ties.friends, ties.enrolled_friends, ties.friend_score_sum,
+         ties.friend_score_sq)
