@@ -153,6 +153,22 @@ def test_components_labels_and_giant_share():
     assert count == 4 and labels.tolist() == [0, 1, 1, 0, 2, 3, 3]
 
 
+@pytest.mark.parametrize("drop", [0.0, 0.5, 0.8])
+def test_giant_component_by_search_matches_networkx(drop):
+    """Large enough for the search to go bottom up; with 80 % of ties gone the giant
+    component holds less than half the nodes and union-find decides."""
+    n = 4000
+    edges = barabasi_albert(n, 2, seed=11)
+    g = FriendGraph.from_edges(n, edges)
+    gone = np.random.default_rng(5).random(len(edges)) < drop
+    g.remove_ties(edges[gone, 0], edges[gone, 1])
+    ref = g.to_networkx()
+    giant = max(nx.connected_components(ref), key=lambda c: (len(c), -min(c)))
+    assert set(np.flatnonzero(g.giant_component()).tolist()) == giant
+    for start in (0, 1, n - 1):
+        assert set(np.flatnonzero(g.reach(start)).tolist()) == nx.node_connected_component(ref, start)
+
+
 def test_to_networkx_roundtrip():
     edges = barabasi_albert(60, 2, seed=3)
     g = FriendGraph.from_edges(60, edges)
@@ -201,6 +217,10 @@ def test_property_removals_keep_graph_consistent(case):
     assert ours == {frozenset(c) for c in nx.connected_components(ref)}
     biggest = max((len(c) for c in nx.connected_components(ref)), default=0)
     assert g.giant_component_share() == pytest.approx(biggest / n)
+    for start in {0, n - 1, int(np.argmax(g.degree()))}:
+        assert set(np.flatnonzero(g.reach(start)).tolist()) == nx.node_connected_component(ref, start)
+    giant = max(nx.connected_components(ref), key=lambda c: (len(c), -min(c)))  # ties: smallest node
+    assert set(np.flatnonzero(g.giant_component()).tolist()) == giant
 
     degree = g.degree()
     g.compact()

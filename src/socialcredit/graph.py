@@ -276,6 +276,46 @@ def _components(indptr, indices, alive):
     return count, labels
 
 
+@njit(cache=True)
+def _top_down(indptr, indices, alive, level, frontier, size, depth, out):
+    """One BFS level from a frontier list (serial: used while the frontier is small)."""
+    m = 0
+    for f in range(size):
+        u = frontier[f]
+        for q in range(indptr[u], indptr[u + 1]):
+            if alive[q]:
+                v = indices[q]
+                if level[v] < 0:
+                    level[v] = depth + 1
+                    out[m] = v
+                    m += 1
+    return m
+
+
+_BFS_CHUNK = 4096
+
+
+@njit(parallel=True, cache=True)
+def _bottom_up(indptr, indices, alive, level, depth):
+    """One BFS level, bottom up (Beamer et al. 2012): every unreached node looks for a
+    neighbour at `depth`. A node only ever changes from -1 to depth + 1, which no reader
+    compares with `depth`, so the levels come out the same whatever the threads do."""
+    n = len(level)
+    n_chunks = (n + _BFS_CHUNK - 1) // _BFS_CHUNK
+    found = np.zeros(n_chunks, np.int64)
+    for c in prange(n_chunks):
+        m = 0
+        for v in range(c * _BFS_CHUNK, min(n, (c + 1) * _BFS_CHUNK)):
+            if level[v] < 0:
+                for q in range(indptr[v], indptr[v + 1]):
+                    if alive[q] and level[indices[q]] == depth:
+                        level[v] = depth + 1
+                        m += 1
+                        break
+        found[c] = m
+    return found.sum()
+
+
 def _bucket_layout(n_nodes: int, n_entries: int) -> tuple[int, int]:
     """Rows per bucket = 2**shift, sized so one bucket's entries (~64k) stay in cache."""
     mean_row = max(n_entries / max(n_nodes, 1), 1.0)
@@ -433,6 +473,47 @@ class FriendGraph:
         """
         count, labels = _components(self.indptr, self.indices, self.alive)
         return int(count), labels
+
+    def reach(self, start: int) -> np.ndarray:
+        """Nodes connected to `start` over alive ties (bool mask), by a direction-optimising
+        breadth-first search: top down while the frontier is small, then bottom up in
+        parallel over the nodes not yet reached."""
+        n = self.n_nodes
+        level = np.full(n, -1, np.int32)
+        level[start] = 0
+        frontier = np.empty(n, np.int32)
+        following = np.empty(n, np.int32)
+        frontier[0] = start
+        size, depth, bottom_up = 1, 0, False
+        while True:
+            if not bottom_up and size < max(n // 200, 1):
+                size = int(_top_down(self.indptr, self.indices, self.alive, level, frontier, size, depth, following))
+                frontier, following = following, frontier
+                found = size
+            else:
+                bottom_up = True
+                found = int(_bottom_up(self.indptr, self.indices, self.alive, level, depth))
+            if found == 0:
+                return level >= 0
+            depth += 1
+
+    def giant_component(self, start: int | None = None) -> np.ndarray:
+        """Membership of the largest connected component (bool mask; the one with the
+        smallest node on a tie in size).
+
+        A search from `start` (default: a node of the highest degree) settles it when it
+        reaches more than half of the nodes, which only the largest component can hold;
+        otherwise the components are labelled by union-find."""
+        n = self.n_nodes
+        if n == 0:
+            return np.zeros(0, np.bool_)
+        if start is None:
+            start = int(np.argmax(self.degree()))
+        inside = self.reach(start)
+        if 2 * int(np.count_nonzero(inside)) > n:
+            return inside
+        _, labels = self.components()
+        return labels == int(np.argmax(np.bincount(labels)))
 
     def giant_component_share(self) -> float:
         """Nodes in the largest connected component divided by N (0.0 for an empty graph)."""

@@ -5,8 +5,9 @@ chunks, so the reduction order (and therefore every bit of the result) never dep
 the thread count. The tie statistics (degrees, isolated agents, the sums behind the score
 assortativity) come from what phase 8's pass over the rows left in `sim.ties`, so the
 record does not walk the graph again. Distributions (quantiles, Gini) come from sorted
-copies or histograms; components from a union-find over the live ties, recomputed only
-when ties were lost since the last one.
+copies or histograms; the giant component from a breadth-first search from a
+best-connected agent (union-find when that does not reach half the population),
+recomputed only when ties were lost since the last one.
 """
 
 from __future__ import annotations
@@ -274,19 +275,20 @@ class Recorder:
         self.centre = sim.score_centre
         self.everyone = np.ones(len(self.group), np.bool_)
         self.rows: list[dict] = []
-        self._labels = None
-        self._labels_ties = -1
+        self._giant_mask = None
+        self._giant_ties = -1
 
-    def _components(self, g, ties: int):
-        """Component labels of the live ties; ties are only ever removed, so an unchanged
-        number of live ties means an unchanged graph and the last labels still hold."""
-        if self._labels is None or ties != self._labels_ties:
-            _, self._labels = g.components()
-            self._labels_ties = ties
-        return self._labels
+    def _giant(self, sim, ties: int) -> np.ndarray:
+        """Membership of the giant component. Ties are only ever removed, so an unchanged
+        number of live ties means an unchanged graph and the last answer still holds."""
+        if self._giant_mask is None or ties != self._giant_ties:
+            start = int(np.argmax(sim.ties.friends))  # a best-connected agent: in the giant component if anyone is
+            self._giant_mask = sim.graph.giant_component(start)
+            self._giant_ties = ties
+        return self._giant_mask
 
     def __call__(self, sim) -> None:
-        st, pop, pol, g = sim.state, sim.population, sim.scenario.policy, sim.graph
+        st, pop, pol = sim.state, sim.population, sim.scenario.policy
         bl = pol.blacklist
         ties = sim.ties
         parts = _group_sums(self.group, self.n_groups, len(pol.tiers), ties.friends, ties.enrolled_friends,
@@ -344,8 +346,7 @@ class Recorder:
             cols["isolated_share"] = c["isolated"] / n
             m, sx, sy = c["pairs"], c["sx"], c["sy"]
             cols["score_assortativity"] = (m * c["sxy"] - sx * sy) / np.sqrt((m * c["sxx"] - sx**2) * (m * c["syy"] - sy**2))
-            labels = self._components(g, int(c["tie_ends"][0]))
-            in_giant = labels == int(np.argmax(np.bincount(labels)))
+            in_giant = self._giant(sim, int(c["tie_ends"][0]))
             giant = np.bincount(self.group, weights=in_giant, minlength=self.n_groups)
             cols["giant_component_share"] = np.concatenate([[giant.sum()], giant]) / n
             cols["unfriended"] = c["unfriended"] / 2.0  # tie ends lost; a tie across groups counts half to each
