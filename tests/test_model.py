@@ -325,21 +325,21 @@ def test_outputs_use_original_agent_ids_despite_renumbering():
     assert (e[:, 0] < e[:, 1]).all()
 
 
-@pytest.mark.parametrize("log_scale", [False, True])
-def test_histogram_distributions_match_the_exact_ones(monkeypatch, log_scale):
+@pytest.mark.parametrize("sqrt_scale", [False, True])
+def test_histogram_distributions_match_the_exact_ones(monkeypatch, sqrt_scale):
     """Above EXACT_LIMIT values, quantiles and Gini come from 65,536-bin histograms."""
     from socialcredit import metrics
 
     rng = np.random.default_rng(0)
     n = 200_000
-    values = rng.lognormal(8.0, 1.0, n) if log_scale else rng.normal(600.0, 60.0, n)
+    values = rng.lognormal(8.0, 1.0, n) if sqrt_scale else rng.normal(600.0, 60.0, n)
     include = rng.random(n) < 0.9
     group = (rng.random(n) < 0.4).astype(np.int64)
     order = np.argsort(group, kind="stable")
     monkeypatch.setattr(metrics, "EXACT_LIMIT", 10**9)
-    exact_q, exact_g = metrics.distribution(values, include, group, 2, order, log_scale=log_scale)
+    exact_q, exact_g = metrics.distribution(values, include, group, 2, order, sqrt_scale=sqrt_scale)
     monkeypatch.setattr(metrics, "EXACT_LIMIT", 1000)
-    hist_q, hist_g = metrics.distribution(values, include, group, 2, order, log_scale=log_scale)
+    hist_q, hist_g = metrics.distribution(values, include, group, 2, order, sqrt_scale=sqrt_scale)
     assert hist_q.shape == exact_q.shape == (3, len(metrics.QUANTILES))
     assert np.allclose(hist_q, exact_q, rtol=2e-3)
     assert np.allclose(hist_g, exact_g, atol=1e-3)

@@ -155,8 +155,8 @@ _HIST_BLOCKS = 2  # fewer for the histograms: each block holds 2 x 65,536 bins p
 
 
 @njit(parallel=True, cache=True)
-def _included_range(values, include, log_scale):
-    """(count, min, max) of the included values (of log1p of them when log_scale); exact,
+def _included_range(values, include, sqrt_scale):
+    """(count, min, max) of the included values (of their square roots when sqrt_scale); exact,
     so independent of the thread count."""
     n = len(values)
     per = (n + _BLOCKS - 1) // _BLOCKS
@@ -169,7 +169,7 @@ def _included_range(values, include, log_scale):
         hi = -np.inf
         for i in range(b * per, min(n, (b + 1) * per)):
             if include[i]:
-                t = np.log1p(values[i]) if log_scale else values[i]
+                t = np.sqrt(values[i]) if sqrt_scale else values[i]
                 c += 1
                 lo = min(lo, t)
                 hi = max(hi, t)
@@ -180,8 +180,8 @@ def _included_range(values, include, log_scale):
 
 
 @njit(parallel=True, cache=True)
-def _histograms(values, include, group, n_groups, lo, width, log_scale):
-    """Per group and bin: counts and sums of the included values (bins in value or log1p space)."""
+def _histograms(values, include, group, n_groups, lo, width, sqrt_scale):
+    """Per group and bin: counts and sums of the included values (bins in value or square-root space)."""
     n = len(values)
     per = (n + _HIST_BLOCKS - 1) // _HIST_BLOCKS
     counts = np.zeros((_HIST_BLOCKS, n_groups, BINS), np.int64)
@@ -190,7 +190,7 @@ def _histograms(values, include, group, n_groups, lo, width, log_scale):
         for i in range(b * per, min(n, (b + 1) * per)):
             if include[i]:
                 x = values[i]
-                t = np.log1p(x) if log_scale else x
+                t = np.sqrt(x) if sqrt_scale else x
                 k = int((t - lo) / width)
                 if k >= BINS:
                     k = BINS - 1
@@ -201,9 +201,9 @@ def _histograms(values, include, group, n_groups, lo, width, log_scale):
     return counts, sums
 
 
-def _histogram_stats(counts: np.ndarray, sums: np.ndarray, lo: float, width: float, log_scale: bool):
+def _histogram_stats(counts: np.ndarray, sums: np.ndarray, lo: float, width: float, sqrt_scale: bool):
     """Quantiles (values inside a bin spread evenly) and Gini (values inside a bin taken as
-    equal): errors bounded by the bin width, 1/65,536 of the range (of log1p for wealth)."""
+    equal): errors bounded by the bin width, 1/65,536 of the range (of the square root for wealth)."""
     n = int(counts.sum())
     if n == 0:
         return [float("nan")] * len(QUANTILES), float("nan")
@@ -215,7 +215,7 @@ def _histogram_stats(counts: np.ndarray, sums: np.ndarray, lo: float, width: flo
         b = int(np.searchsorted(cum, r, side="right"))
         b = min(b, BINS - 1)
         t = lo + (b + (r - before[b] + 0.5) / max(counts[b], 1)) * width
-        out.append(float(np.expm1(t) if log_scale else t))
+        out.append(float(t * t if sqrt_scale else t))
     total = float(sums.sum())
     if total <= 0:
         return out, float("nan")
@@ -224,13 +224,14 @@ def _histogram_stats(counts: np.ndarray, sums: np.ndarray, lo: float, width: flo
 
 
 def distribution(values: np.ndarray, include: np.ndarray, group: np.ndarray, n_groups: int, order: np.ndarray,
-                 log_scale: bool = False):
+                 sqrt_scale: bool = False):
     """Quantiles (QUANTILES) and Gini of the included values, for everyone then per group
     (`order` lists the agents grouped by group).
 
     Exact (sorted copies) up to EXACT_LIMIT included values; above it from histograms of
-    65,536 bins per group, linear in the value (scores) or in log1p (wealth)."""
-    count, lo, hi = _included_range(values, include, log_scale)
+    65,536 bins per group, linear in the value (scores) or in its square root (wealth,
+    non-negative and skewed: finer bins at the bottom; a square root costs a fraction of a log)."""
+    count, lo, hi = _included_range(values, include, sqrt_scale)
     if count <= EXACT_LIMIT:
         inc = order[include[order]]
         inc_bounds = np.concatenate([[0], np.cumsum(np.bincount(group[inc], minlength=n_groups))])
@@ -238,10 +239,10 @@ def distribution(values: np.ndarray, include: np.ndarray, group: np.ndarray, n_g
         return np.array([_quantiles_sorted(x) for x in parts]), np.array([_gini_sorted(x) for x in parts])
     lo, hi = float(lo), float(hi)
     width = max(hi - lo, 1e-12) / BINS
-    counts, sums = _histograms(values, include, group, n_groups, lo, width, log_scale)
+    counts, sums = _histograms(values, include, group, n_groups, lo, width, sqrt_scale)
     counts, sums = counts.sum(axis=0), sums.sum(axis=0)  # blocks in a fixed order
-    stats = [_histogram_stats(counts.sum(axis=0), sums.sum(axis=0), lo, width, log_scale)]
-    stats += [_histogram_stats(counts[g], sums[g], lo, width, log_scale) for g in range(n_groups)]
+    stats = [_histogram_stats(counts.sum(axis=0), sums.sum(axis=0), lo, width, sqrt_scale)]
+    stats += [_histogram_stats(counts[g], sums[g], lo, width, sqrt_scale) for g in range(n_groups)]
     return np.array([q for q, _ in stats]), np.array([gi for _, gi in stats])
 
 
@@ -318,7 +319,7 @@ class Recorder:
                 cols[f"score_p{int(round(q * 100))}"] = qs[:, qi]
             w = np.maximum(st.wealth, 0.0)
             _, cols["gini_wealth"] = distribution(w, self.everyone, self.group, self.n_groups, self.group_order,
-                                                  log_scale=True)
+                                                  sqrt_scale=True)
             for ti, tier in enumerate(pol.tiers):
                 cols[f"tier_share__{tier.name}"] = sums[:, _K + ti] / enr
             cols["tier_mobility"] = c["tier_moved"] / enr
