@@ -2,7 +2,9 @@
 
 A run is therefore bit-identical for the same scenario and seed whatever the number of
 threads or the order in which agents are visited (DESIGN.md, 'Performance and memory').
-The mixer is SplitMix64's finaliser (Steele, Lea & Flood 2014), applied in a chain.
+A stream's key is SplitMix64's finaliser (Steele, Lea & Flood 2014) applied in a chain to
+(seed, step, phase); a draw is one more SplitMix64 step: the finaliser of key + counter · γ,
+with the counter (agent, slot) packed into 64 bits, one multiply-xorshift chain per draw.
 """
 
 import math
@@ -54,10 +56,16 @@ def key(seed: int, step: int, phase: int) -> np.uint64:
 
 
 @njit(inline="always", cache=True)
+def counter(agent, slot):
+    """The 64-bit counter of (agent, slot): distinct for every pair of values below 2^32."""
+    return (np.uint64(agent) << _S32) | np.uint64(slot)
+
+
+@njit(inline="always", cache=True)
 def uniform(key, agent, slot):
-    """A uniform draw in [0, 1) for (agent, slot) of a stream; slot may be another agent's id."""
-    h = mix(np.uint64(key) ^ (np.uint64(agent) * _G))
-    h = mix(h ^ ((np.uint64(slot) + np.uint64(1)) * _M2))
+    """A uniform draw in [0, 1) (53 bits) for (agent, slot) of a stream: SplitMix64 of the
+    counter (key + counter · γ, then the finaliser); slot may be another agent's id."""
+    h = mix(np.uint64(key) + counter(agent, slot) * _G)
     return np.float64(np.int64(h >> _S11)) * _INV53  # via int64: one conversion instruction
 
 
@@ -66,11 +74,10 @@ def pair_uniforms(key, low, high):
     """Two independent uniforms in [0, 1) for an unordered pair of agents low < high:
     (low acting on high, high acting on low), 32 bits each, from one hash of the pair.
 
-    The pair's 64-bit counter (low << 32 | high) is distinct for every pair of ids below
-    2^32 and goes through SplitMix64 (key + counter · γ, then the finaliser). Either end of
-    a tie computes the same pair, so two rows of the graph agree on a pairwise draw
-    without sharing any write."""
-    h = mix(np.uint64(key) + ((np.uint64(low) << _S32) | np.uint64(high)) * _G)
+    The pair's counter (low, high) goes through SplitMix64 as in `uniform` (a stream uses
+    one or the other for a given pair). Either end of a tie computes the same pair, so two
+    rows of the graph agree on a pairwise draw without sharing any write."""
+    h = mix(np.uint64(key) + counter(low, high) * _G)
     return np.float64(np.int64(h & _LOW32)) * _INV32, np.float64(np.int64(h >> _S32)) * _INV32
 
 
