@@ -80,6 +80,7 @@ class Model:
     seed: int
     compact: str
     t: int = 0
+    dead: float = 0.0  # share of CSR entries dead (the update skips the mask when none is)
 
 
 def setup(edges, n, d, f, s0, params: Params, seed: int = 0, compact: str = "auto") -> Model:
@@ -103,7 +104,7 @@ def step(m: Model) -> None:
     _events(rng.key(m.seed, m.t, rng.EXPRESSION), m.s, m.d, m.f, float(p.p_pos), float(p.neg_mult),
             float(p.foreign_mult), m.points)
     # rules 4-5: s' = clip(0.8 (s + delta) + 0.2 mean_friends, 350, 950): scoring.update, w = 0.2, λ = 0
-    scoring.update(g.indptr, g.indices, g.alive, m.s, m.s, m.enrolled, m.points, 0.0,
+    scoring.update(g.indptr, g.indices, g.alive, m.dead > 0.0, m.s, m.s, m.enrolled, m.points, 0.0,
                    (scoring.AVERAGE, W_FRIENDS, 0.0, True), SCORE_MIN, SCORE_MAX, m.s_next, *_NO_REPORTS_NO_SANCTION)
     m.s, m.s_next = m.s_next, m.s
     # rule 6 on the new scores: the engine's phase-8 row pass, unfriending only
@@ -111,11 +112,10 @@ def step(m: Model) -> None:
                 -np.inf, -np.inf, m.flags, m.score32, m.nudged)
     social.unfriend(rng.key(m.seed, m.t, rng.UNFRIEND), g.indptr, g.indices, g.alive, m.flags, m.conformity,
                     float(p.p_drop), False, 1.0, m.dropped)
-    if m.compact == "always":
-        if g.dead_fraction() > 0.0:
-            g.compact()
-    elif m.compact == "auto" and g.dead_fraction() > COMPACT_AT:
+    m.dead = g.dead_fraction()
+    if (m.compact == "always" and m.dead > 0.0) or (m.compact == "auto" and m.dead > COMPACT_AT):
         g.compact()
+        m.dead = 0.0
 
 
 def scores(m: Model) -> np.ndarray:

@@ -79,12 +79,35 @@ def sanction_points(expressed, tau, severity, proportional, points_per_severity)
     return cost * points_per_severity
 
 
+@njit(inline="always", cache=True)
+def friend_mean_terms(indptr, indices, alive, check_alive, score, enrolled, everyone, i):
+    """(Σ s_j, count) over i's enrolled friends; a bare gather loop when every entry is alive
+    and everyone is enrolled."""
+    lo = indptr[i]
+    hi = indptr[i + 1]
+    total = 0.0
+    if not check_alive and everyone:
+        for k in range(lo, hi):
+            total += score[indices[k]]
+        return total, hi - lo
+    count = 0
+    for k in range(lo, hi):
+        if check_alive and not alive[k]:
+            continue
+        j = indices[k]
+        if everyone or enrolled[j]:
+            total += score[j]
+            count += 1
+    return total, count
+
+
 @njit(parallel=True, cache=True)
-def update(indptr, indices, alive, score, baseline, enrolled, points, reversion, friends, s_min, s_max, out,
+def update(indptr, indices, alive, check_alive, score, baseline, enrolled, points, reversion, friends, s_min, s_max, out,
            flags, q, critical, reports, made_out, true_out, false_out, observed, times_reported, sanction, expressed, punished, penalty, times_punished):
     """Phases 5-6 for every agent in one pass over its row (MODEL.md steps 5 and 6).
 
-    friends = (mode, weight w, drag penalty p, alone_self): `alone_self` only changes agents
+    `check_alive` False says every CSR entry is alive (none dropped since the last
+    compaction), so the mask is not read. friends = (mode, weight w, drag penalty p, alone_self): `alone_self` only changes agents
     without enrolled friends in mode `average`: False keeps f_i = r_i (MODEL.md); True takes
     the friend mean to be s_i itself (the sc-core benchmark). Mode `drag` reads the DRAGS bit
     of the friends' `flags`; mode `average` reads their scores.
@@ -129,37 +152,36 @@ def update(indptr, indices, alive, score, baseline, enrolled, points, reversion,
             q_i = np.float64(q[i])
             c_i = critical[i]
             in_scale = np.float64(c_i) if c_i > 0 else false_ratio
-        for k in range(indptr[i], indptr[i + 1]):
-            if not alive[k]:
+        if mode == AVERAGE:
+            total, count = friend_mean_terms(indptr, indices, alive, check_alive, score, enrolled, everyone, i)
+        # drag and reports: one flag byte per friend (and its report chance and posts)
+        for k in range(indptr[i], indptr[i + 1] if use_flags else indptr[i]):
+            if check_alive and not alive[k]:
                 continue
             j = indices[k]
-            if mode == AVERAGE and (everyone or enrolled[j]):
-                total += score[j]
-                count += 1
-            if use_flags:
-                fj = flags[j]
-                if not (fj & ENROLLED):
-                    continue
-                if fj & DRAGS:
-                    low += 1
-                if rep_on:
-                    # one hash of the unordered pair, whichever end computes it (no branch on i < j)
-                    if i < j:
-                        u_out, u_in = rng.pair_uniforms(key, i, j)
-                    else:
-                        u_in, u_out = rng.pair_uniforms(key, j, i)
-                    # q·c bounds 1 − (1 − q)^c (Bernoulli's inequality): the exact chance only below it
-                    q_j = np.float64(q[j])
-                    c_j = critical[j]
-                    if u_out < q_i * (c_j if c_j > 0 else false_ratio):
-                        if u_out < reporting.chance(q_i, c_j, false_ratio):
-                            made += 1
-                    if u_in < q_j * in_scale:
-                        if u_in < reporting.chance(q_j, c_i, false_ratio):
-                            if c_i > 0:
-                                true_rep += 1
-                            else:
-                                false_rep += 1
+            fj = flags[j]
+            if not (fj & ENROLLED):
+                continue
+            if fj & DRAGS:
+                low += 1
+            if rep_on:
+                # one hash of the unordered pair, whichever end computes it
+                if i < j:
+                    u_out, u_in = rng.pair_uniforms(key, i, j)
+                else:
+                    u_in, u_out = rng.pair_uniforms(key, j, i)
+                # q·c bounds 1 − (1 − q)^c (Bernoulli's inequality): the exact chance only below it
+                q_j = np.float64(q[j])
+                c_j = critical[j]
+                if u_out < q_i * (c_j if c_j > 0 else false_ratio):
+                    if u_out < reporting.chance(q_i, c_j, false_ratio):
+                        made += 1
+                if u_in < q_j * in_scale:
+                    if u_in < reporting.chance(q_j, c_i, false_ratio):
+                        if c_i > 0:
+                            true_rep += 1
+                        else:
+                            false_rep += 1
         b = points[i]
         if rep_on:
             made_out[i] = min(made, 32767)
@@ -208,7 +230,7 @@ def score_all(sim) -> None:
         st.reports_made[:] = 0
         st.reports_true[:] = 0
         st.reports_false[:] = 0
-    update(g.indptr, g.indices, g.alive, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
+    update(g.indptr, g.indices, g.alive, sim.dead_fraction > 0.0, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
            (mode, float(fr.weight), float(fr.drag_penalty), False), pol.score_min, pol.score_max, sim.next_score,
            sim.flags, sim.report_chance, st.critical_posts, (reports_on, sim.key(rng.REPORTING), float(inf.false_report_ratio), float(reward),
                              float(pol.points.report_received)),
