@@ -344,3 +344,19 @@ def test_histogram_distributions_match_the_exact_ones(monkeypatch, sqrt_scale):
     assert np.allclose(hist_q, exact_q, rtol=2e-3)
     assert np.allclose(hist_g, exact_g, atol=1e-3)
     assert not np.array_equal(hist_q, exact_q)  # the histogram path really ran
+
+
+def test_unfriended_counts_every_lost_tie_once_and_splits_across_groups():
+    """Both ends decide a tie alike: the ties lost in a step equal `unfriended`, and the
+    per-group counts (half a tie per member end) add up to it."""
+    result = simulate("sesame-as-reported", agents=3000, steps=30, seed=4,
+                      overrides={"behaviour.social.unfriend_probability": 0.2})
+    m = result.group_metrics
+    everyone = result.metrics.set_index("step")
+    lost = -everyone["ties"].diff().iloc[1:]
+    assert lost.sum() > 100
+    assert np.allclose(lost.to_numpy(), everyone["unfriended"].iloc[1:].to_numpy())
+    assert m.group_name.nunique() >= 2
+    groups = m[m.group_name != "all"].groupby("step")["unfriended"].sum()
+    assert np.allclose(groups.to_numpy(), everyone["unfriended"].to_numpy())
+    assert len(result.edges_final) == everyone["ties"].iloc[-1]
