@@ -82,14 +82,22 @@ def sanction_points(expressed, tau, severity, proportional, points_per_severity)
 @njit(inline="always", cache=True)
 def friend_mean_terms(indptr, indices, alive, check_alive, score, enrolled, everyone, i):
     """(Σ s_j, count) over i's enrolled friends; a bare gather loop when every entry is alive
-    and everyone is enrolled."""
+    and everyone is enrolled, a branch-free masked one when only the latter holds."""
     lo = indptr[i]
     hi = indptr[i + 1]
     total = 0.0
-    if not check_alive and everyone:
-        for k in range(lo, hi):
-            total += score[indices[k]]
-        return total, hi - lo
+    if everyone:
+        if not check_alive:
+            for k in range(lo, hi):
+                total += score[indices[k]]
+            return total, hi - lo
+        live = 0
+        for k in range(lo, hi):  # branch-free: a dead entry adds 0 (a mispredicted branch costs more)
+            a = alive[k]
+            x = score[indices[k]]
+            total += x if a else 0.0
+            live += np.int64(a)
+        return total, live
     count = 0
     for k in range(lo, hi):
         if check_alive and not alive[k]:
