@@ -224,7 +224,7 @@ class Ties:
 def count_ties(sim) -> None:
     """Fill `sim.ties` from the current graph and state without changing anything else (the
     phase-8 pass with every rule off): at set-up and after a restore."""
-    st, pop, sc, g, ties = sim.state, sim.population, sim.scenario, sim.graph, sim.ties
+    st, pop, g, ties = sim.state, sim.population, sim.graph, sim.ties
     n = st.size
     flag(st.enrolled, st.shared, True, st.score, st.expressed_dissent, st.observed, st.punished, np.inf, -np.inf,
          -np.inf, -np.inf, sim.flags, sim.score32, sim.nudged)
