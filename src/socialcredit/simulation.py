@@ -88,7 +88,8 @@ class Simulation:
         self.purchase_points = np.array([pol.points.purchase.get(c.name, 0.0) for c in cats], dtype=np.float64)
         self.purchase_prices = np.array([c.price for c in cats], dtype=np.float64)
         self.points = scoring.points_vector(pol.points)
-        self.enrolled_rates = None  # purchase rates once enrolled, made on first use (engine.consumption)
+        self.enrolled_rates = consumption.incentive_rates(self.population.taste, self.population.conformity,
+                                                          self.purchase_points, beh.consumption.incentive_response)
         perception = beh.expression.initial_perception
         self.state = State.initial(self.population, len(cats), beh.finance.initial_wealth,
                                    min(1.0, pol.speech.surveillance * perception), pol.speech.severity * perception)

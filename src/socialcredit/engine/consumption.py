@@ -37,8 +37,5 @@ def consume(key, enrolled, taste, enrolled_rates, price, purchases, spending):
 
 def consume_all(sim) -> None:
     st, pop = sim.state, sim.population
-    cons = sim.scenario.behaviour.consumption
-    if sim.enrolled_rates is None:
-        sim.enrolled_rates = incentive_rates(pop.taste, pop.conformity, sim.purchase_points, cons.incentive_response)
     consume(sim.key(rng.CONSUMPTION), st.enrolled, pop.taste, sim.enrolled_rates, sim.purchase_prices, st.purchases,
             st.spending)

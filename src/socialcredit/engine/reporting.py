@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from numba import njit
 
-#: a report is active only when both its sensitivity and its reward are positive
 def active(informants, reward: float) -> bool:
+    """Reporting runs only when both the informants' sensitivity and the reward are positive."""
     return informants.sensitivity > 0.0 and reward > 0.0
 
 

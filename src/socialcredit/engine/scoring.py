@@ -103,26 +103,69 @@ def friend_mean_terms(indptr, indices, alive, check_alive, score, enrolled, ever
         if check_alive and not alive[k]:
             continue
         j = indices[k]
-        if everyone or enrolled[j]:
+        if enrolled[j]:
             total += score[j]
             count += 1
     return total, count
 
 
+@njit(inline="always", cache=True)
+def friend_flag_terms(indptr, indices, alive, check_alive, flags, q, critical, reports_on, key, false_ratio, i):
+    """(friends below the drag threshold, reports made, true and false reports received) over
+    i's enrolled friends, from one flag byte per friend and, when reports are on, their report
+    chance and critical posts (MODEL.md step 5; `reporting.chance`, one pair draw per tie)."""
+    low = 0
+    made = 0
+    true_rep = 0
+    false_rep = 0
+    q_i = np.float64(q[i]) if reports_on else 0.0
+    c_i = critical[i] if reports_on else 0
+    in_scale = np.float64(c_i) if c_i > 0 else false_ratio
+    for k in range(indptr[i], indptr[i + 1]):
+        if check_alive and not alive[k]:
+            continue
+        j = indices[k]
+        fj = flags[j]
+        if not (fj & ENROLLED):
+            continue
+        if fj & DRAGS:
+            low += 1
+        if reports_on:
+            # one hash of the unordered pair, whichever end computes it
+            if i < j:
+                u_out, u_in = rng.pair_uniforms(key, i, j)
+            else:
+                u_in, u_out = rng.pair_uniforms(key, j, i)
+            # q·c bounds 1 − (1 − q)^c (Bernoulli's inequality): the exact chance only below it
+            q_j = np.float64(q[j])
+            c_j = critical[j]
+            if u_out < q_i * (c_j if c_j > 0 else false_ratio):
+                if u_out < reporting.chance(q_i, c_j, false_ratio):
+                    made += 1
+            if u_in < q_j * in_scale:
+                if u_in < reporting.chance(q_j, c_i, false_ratio):
+                    if c_i > 0:
+                        true_rep += 1
+                    else:
+                        false_rep += 1
+    return low, made, true_rep, false_rep
+
+
 @njit(parallel=True, cache=True)
-def update(indptr, indices, alive, check_alive, score, baseline, enrolled, points, reversion, friends, s_min, s_max, out,
-           flags, q, critical, reports, made_out, true_out, false_out, observed, times_reported, sanction, expressed, punished, penalty, times_punished):
+def update(indptr, indices, alive, check_alive, score, baseline, enrolled, points, reversion, friends, s_min, s_max,
+           out, flags, q, critical, reports, made_out, true_out, false_out, observed, times_reported, sanction,
+           expressed, punished, penalty, times_punished):
     """Phases 5-6 for every agent in one pass over its row (MODEL.md steps 5 and 6).
 
     `check_alive` False says every CSR entry is alive (none dropped since the last
-    compaction), so the mask is not read. friends = (mode, weight w, drag penalty p, alone_self): `alone_self` only changes agents
-    without enrolled friends in mode `average`: False keeps f_i = r_i (MODEL.md); True takes
-    the friend mean to be s_i itself (the sc-core benchmark). Mode `drag` reads the DRAGS bit
-    of the friends' `flags`; mode `average` reads their scores.
+    compaction), so the mask is not read. friends = (mode, weight w, drag penalty p,
+    alone_self): `alone_self` only changes agents without enrolled friends in mode `average`:
+    False keeps f_i = r_i (MODEL.md); True takes the friend mean to be s_i itself (the
+    sc-core benchmark). Mode `average` reads the friends' scores (`friend_mean_terms`), mode
+    `drag` and the reports their `flags` (`friend_flag_terms`).
     reports = (on, key, false ratio, points per report made, points per report received):
-    when on, row i counts the reports it makes and receives (`reporting.chance`, one pair
-    draw per tie) into made_out, true_out and false_out; a true report marks i
-    observed. sanction = (on, τ, ψ, proportional, points per unit ψ): an observed enrolled
+    when on, row i counts the reports it makes and receives into made_out, true_out and
+    false_out; a true report marks i observed. sanction = (on, τ, ψ, proportional, points per unit ψ): an observed enrolled
     agent with a > τ is punished. B_i = points_i + report points − sanction.
     """
     mode, weight, drag_penalty, alone_self = friends
@@ -153,43 +196,11 @@ def update(indptr, indices, alive, check_alive, score, baseline, enrolled, point
         made = 0
         true_rep = 0
         false_rep = 0
-        q_i = 0.0
-        c_i = 0
-        in_scale = 0.0
-        if rep_on:
-            q_i = np.float64(q[i])
-            c_i = critical[i]
-            in_scale = np.float64(c_i) if c_i > 0 else false_ratio
         if mode == AVERAGE:
             total, count = friend_mean_terms(indptr, indices, alive, check_alive, score, enrolled, everyone, i)
-        # drag and reports: one flag byte per friend (and its report chance and posts)
-        for k in range(indptr[i], indptr[i + 1] if use_flags else indptr[i]):
-            if check_alive and not alive[k]:
-                continue
-            j = indices[k]
-            fj = flags[j]
-            if not (fj & ENROLLED):
-                continue
-            if fj & DRAGS:
-                low += 1
-            if rep_on:
-                # one hash of the unordered pair, whichever end computes it
-                if i < j:
-                    u_out, u_in = rng.pair_uniforms(key, i, j)
-                else:
-                    u_in, u_out = rng.pair_uniforms(key, j, i)
-                # q·c bounds 1 − (1 − q)^c (Bernoulli's inequality): the exact chance only below it
-                q_j = np.float64(q[j])
-                c_j = critical[j]
-                if u_out < q_i * (c_j if c_j > 0 else false_ratio):
-                    if u_out < reporting.chance(q_i, c_j, false_ratio):
-                        made += 1
-                if u_in < q_j * in_scale:
-                    if u_in < reporting.chance(q_j, c_i, false_ratio):
-                        if c_i > 0:
-                            true_rep += 1
-                        else:
-                            false_rep += 1
+        if use_flags:
+            low, made, true_rep, false_rep = friend_flag_terms(indptr, indices, alive, check_alive, flags, q, critical,
+                                                               rep_on, key, false_ratio, i)
         b = points[i]
         if rep_on:
             made_out[i] = min(made, 32767)
