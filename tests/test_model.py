@@ -177,13 +177,19 @@ def test_observation_rate_is_daf():
     assert not st.observed[~at_risk].any()
 
 
+def current_entries(g) -> np.ndarray:
+    """Mask of the CSR slots that hold a current tie (each row's slots before its end)."""
+    slot = np.arange(g.n_entries)
+    return slot < np.repeat(g.ends, np.diff(g.indptr))
+
+
 def test_reports_match_rates():
     sim = _one_step(**{"policy.informants.sensitivity": 0.2, "policy.informants.false_report_ratio": 0.5})
     st, pop, g = sim.state, sim.population, sim.graph
     reward, inf = sim.scenario.policy.points.report_made, sim.scenario.policy.informants
-    rows = np.repeat(np.arange(st.size), np.diff(g.indptr))
-    alive = g.alive
-    reporter, target = g.indices[alive].astype(np.int64), rows[alive]
+    current = current_entries(g)
+    reporter = g.indices[current].astype(np.int64)
+    target = np.repeat(np.arange(st.size), np.diff(g.indptr))[current]
     q = np.minimum(1.0, pop.informant[reporter].astype(np.float64) * reward * inf.sensitivity)
     c = st.critical_posts[target].astype(np.float64)
     p_true = np.where(c > 0, 1 - (1 - q) ** c, 0.0)
@@ -221,7 +227,8 @@ def test_properties(preset, seed, critical, deed, drag, unfriend):
         assert sim.graph.n_ties() <= ties_before
     g = sim.graph
     rows = np.repeat(np.arange(g.n_nodes), np.diff(g.indptr))
-    live = set(zip(rows[g.alive].tolist(), g.indices[g.alive].tolist()))
+    current = current_entries(g)
+    live = set(zip(rows[current].tolist(), g.indices[current].tolist()))
     assert all((v, u) in live for u, v in live), "ties must stay symmetric"
     assert {tuple(e) for e in sim.edge_table().tolist()} <= initial, "removal never adds a tie"
 

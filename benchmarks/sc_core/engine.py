@@ -1,12 +1,14 @@
 """sc-core on the project's own engine: its setup, its score update and its unfriending.
 
-What runs here is the engine's: the friendship graph (`FriendGraph`, CSR + alive mask),
+What runs here is the engine's: the friendship graph (`FriendGraph`, CSR whose rows shrink in place),
 the reverse Cuthill–McKee renumbering of agents at setup (`socialcredit.locality`; scores
 are returned in the original node order), the score-update kernel of MODEL.md step 6
 (`scoring.update`, mode `average` with w = 0.2 and λ = 0, friendless agents averaging with
 their own score as sc-core says), the phase-8 flags and unfriending pass (`social.flag`,
 `social.unfriend`: a tie goes when either end draws below p_drop against a friend below
-`low`, decided from the low end's row), counter-based draws (`engine.rng`) and the engine's compaction policy.
+`low`, decided from the low end's row by geometric skips; `graph.prune` then closes up the
+rows it touched),
+counter-based draws (`engine.rng`) and the engine's compaction policy.
 
 sc-core's per-agent event rule (posts driven by the logistic fear of one's own score,
 Bernoulli posts and purchases) is not one of the model's rules, so it is the one small
@@ -23,13 +25,13 @@ from numba import njit, prange
 
 from socialcredit import locality
 from socialcredit.engine import rng, scoring, social
-from socialcredit.graph import FriendGraph
+from socialcredit.graph import FriendGraph, prune
 from socialcredit.simulation import COMPACT_AT
 
 from .common import FEAR_MID, FEAR_SCALE, GAIN_POS, LOSS_FOREIGN, LOSS_NEG, SCORE_MAX, SCORE_MIN, W_FRIENDS, Params
 
 NAME = "engine"
-DESCRIPTION = "socialcredit's engine: RCM-renumbered CSR, scoring.update + social.unfriend kernels, compaction"
+DESCRIPTION = "socialcredit's engine: RCM-renumbered CSR, scoring.update + social.unfriend + graph.prune kernels, compaction"
 HAS_COMPACTION = True
 
 
@@ -76,11 +78,12 @@ class Model:
     flags: np.ndarray
     score32: np.ndarray
     nudged: np.ndarray
+    touched: np.ndarray
     params: Params
     seed: int
     compact: str
     t: int = 0
-    dead: float = 0.0  # share of CSR entries dead (the update skips the mask when none is)
+    dead: float = 0.0  # share of CSR slots freed by dropped ties (compaction releases them)
 
 
 def setup(edges, n, d, f, s0, params: Params, seed: int = 0, compact: str = "auto") -> Model:
@@ -94,7 +97,8 @@ def setup(edges, n, d, f, s0, params: Params, seed: int = 0, compact: str = "aut
         d=np.ascontiguousarray(np.asarray(d, np.float64)[order]), f=np.ascontiguousarray(np.asarray(f, np.float64)[order]),
         enrolled=np.ones(n, np.bool_), shared=np.zeros(n, np.bool_), conformity=np.ones(n, np.float32),
         zeros_f32=np.zeros(n, np.float32), zeros_bool=np.zeros(n, np.bool_),
-        dropped=np.zeros(n, np.int32), flags=np.zeros(n, np.uint8), score32=np.zeros(n, np.float32), nudged=np.zeros(n, np.bool_), params=params, seed=seed, compact=compact,
+        dropped=np.zeros(n, np.int32), flags=np.zeros(n, np.uint8), score32=np.zeros(n, np.float32), nudged=np.zeros(n, np.bool_),
+        touched=np.zeros(n, np.bool_), params=params, seed=seed, compact=compact,
     )
 
 
@@ -104,15 +108,17 @@ def step(m: Model) -> None:
     _events(rng.key(m.seed, m.t, rng.EXPRESSION), m.s, m.d, m.f, float(p.p_pos), float(p.neg_mult),
             float(p.foreign_mult), m.points)
     # rules 4-5: s' = clip(0.8 (s + delta) + 0.2 mean_friends, 350, 950): scoring.update, w = 0.2, λ = 0
-    scoring.update(g.indptr, g.indices, g.alive, m.dead > 0.0, m.s, m.s, m.enrolled, m.points, 0.0,
+    scoring.update(g.indptr, g.ends, g.indices, m.s, m.s, m.enrolled, m.points, 0.0,
                    (scoring.AVERAGE, W_FRIENDS, 0.0, True), SCORE_MIN, SCORE_MAX, m.s_next, *_NO_REPORTS_NO_SANCTION)
     m.s, m.s_next = m.s_next, m.s
     # rule 6 on the new scores: the engine's phase-8 row pass, unfriending only
-    social.flag(m.enrolled, m.shared, True, m.s, m.zeros_f32, m.zeros_bool, m.zeros_bool, 1.0, float(p.low),
-                -np.inf, -np.inf, m.flags, m.score32, m.nudged)
-    social.unfriend(rng.key(m.seed, m.t, rng.UNFRIEND), g.indptr, g.indices, g.alive, m.flags, m.conformity,
-                    float(p.p_drop), False, 1.0, m.dropped)
-    m.dead = g.dead_fraction()
+    droppable = social.flag(m.enrolled, m.shared, True, m.s, m.zeros_f32, m.zeros_bool, m.zeros_bool, 1.0,
+                            float(p.low), -np.inf, -np.inf, m.flags, m.score32, m.nudged)
+    if droppable:
+        social.unfriend(rng.key(m.seed, m.t, rng.UNFRIEND), g.indptr, g.ends, g.indices, m.flags, m.conformity,
+                        float(p.p_drop), False, 1.0, float(p.p_drop), m.dropped, m.touched)
+        if prune(g.indptr, g.ends, g.indices, m.touched):
+            m.dead = g.dead_fraction()
     if (m.compact == "always" and m.dead > 0.0) or (m.compact == "auto" and m.dead > COMPACT_AT):
         g.compact()
         m.dead = 0.0
@@ -137,3 +143,4 @@ def warmup() -> None:
     mdl = setup(edges, n, d, f, check_scores(n), DEFAULT, compact="auto")
     step(mdl)
     n_alive_ties(mdl)
+    mdl.graph.compact()

@@ -1,7 +1,7 @@
 """Checkpoints: save a running simulation to one `.npz` file and continue it later, bit for bit.
 
 A checkpoint holds only what changes while a simulation runs: the state arrays, the
-friendship graph (CSR indptr/indices plus the alive mask), the step index, the scratch
+friendship graph (CSR indptr/indices plus each row's end), the step index, the scratch
 arrays the step pipeline carries from one step to the next, and the metric rows recorded
 so far (as JSON, which round-trips every float exactly). Everything else - the synthetic
 population, the consequence tables, the initial agent and tie snapshots - is rebuilt by
@@ -23,10 +23,10 @@ from .scenario import Scenario
 from .simulation import Simulation
 
 #: bump when the layout of a checkpoint changes
-FORMAT = 1
+FORMAT = 2
 
 _STATE = "state__"
-_GRAPH = ("indptr", "indices", "alive")
+_GRAPH = ("indptr", "indices", "ends")
 #: per-agent arrays the step pipeline keeps on the Simulation between steps
 _CARRIED = ("dropped_per_row", "shared_now", "penalty")
 

@@ -1,13 +1,15 @@
-"""The friendship graph: a CSR adjacency with an alive mask, its generators and loaders.
+"""The friendship graph: a CSR adjacency whose rows shrink in place, its generators and loaders.
 
-Why CSR plus a mask: unfriending happens every step (MODEL.md, step 8) and must not
-reallocate the graph; a removed tie is flagged dead in both directions and the arrays
-are compacted only when enough of them are dead (``dead_fraction``). Column ids are
+Why CSR with a per-row end: unfriending happens every step (MODEL.md, step 8) and must
+not reallocate the graph; a dropped tie is removed from both rows in place (each row
+keeps its current friends at its front, sorted, and its own end), so every pass over
+the graph reads current ties only, with no mask to test. The freed slots are released
+by `compact` only when enough of them are free (``dead_fraction``). Column ids are
 sorted within each row so a tie is found by binary search.
 
 Everything that touches nodes or edges is NumPy or a Numba kernel (DESIGN.md,
 "Performance and memory"): no Python loops over agents or ties. Memory is int64 row
-pointers, int32 column ids and one bool per tie end, about 5 bytes per tie end.
+pointers and row ends and int32 column ids, about 4 bytes per tie end.
 
 Generators return an ``(E, 2)`` int32 edge array; build the graph with
 ``FriendGraph.from_edges(n, edges)``. They are seeded and reproducible; the sequential
@@ -157,37 +159,48 @@ def _copy_unique(indptr, indices, new_indptr):
     return out
 
 
-@njit(parallel=True, cache=True)
-def _alive_degree(indptr, alive):
-    n = indptr.shape[0] - 1
-    deg = np.empty(n, np.int32)
-    for i in prange(n):
-        c = 0
-        for q in range(indptr[i], indptr[i + 1]):
-            if alive[q]:
-                c += 1
-        deg[i] = c
-    return deg
+@njit(inline="always", cache=True)
+def friend_id(x):
+    """The friend id of a CSR entry; an entry marked dropped (`mark_dropped`) holds ~id."""
+    return x if x >= 0 else ~x
 
 
 @njit(cache=True)
-def find_entry(indptr, indices, a, b):
-    """Position of column b in row a (binary search in the sorted row), or -1."""
+def find_entry(indptr, ends, indices, a, b):
+    """Position of friend b among row a's entries (binary search in the sorted row), or -1.
+    Entries marked dropped but not yet pruned are still found."""
     lo = indptr[a]
-    hi = indptr[a + 1]
+    hi = ends[a]
     while lo < hi:
         mid = (lo + hi) >> 1
-        if indices[mid] < b:
+        if friend_id(indices[mid]) < b:
             lo = mid + 1
         else:
             hi = mid
-    if lo < indptr[a + 1] and indices[lo] == b:
+    if lo < ends[a] and friend_id(indices[lo]) == b:
         return lo
     return -1
 
 
+@njit(inline="always", cache=True)
+def mark_dropped(indices, k):
+    """Mark entry k dropped (its id stored as ~id) until `prune` removes it from its row."""
+    x = indices[k]
+    if x >= 0:
+        indices[k] = ~x
+
+
 @njit(cache=True)
-def _remove_ties(indptr, indices, alive, u, v):
+def _close_gap(indptr, ends, indices, a, pos):
+    """Remove entry `pos` from row a, keeping the row sorted (serial use only)."""
+    last = ends[a] - 1
+    for q in range(pos, last):
+        indices[q] = indices[q + 1]
+    ends[a] = last
+
+
+@njit(cache=True)
+def _remove_ties(indptr, ends, indices, u, v):
     """Serial on purpose: a pair listed twice must be counted once."""
     removed = 0
     for e in range(u.shape[0]):
@@ -195,45 +208,70 @@ def _remove_ties(indptr, indices, alive, u, v):
         b = v[e]
         if a == b:
             continue
-        pa = find_entry(indptr, indices, a, b)
-        if pa < 0 or not alive[pa]:
+        pa = find_entry(indptr, ends, indices, a, b)
+        if pa < 0:
             continue
-        pb = find_entry(indptr, indices, b, a)
-        alive[pa] = False
-        alive[pb] = False
+        _close_gap(indptr, ends, indices, a, pa)
+        _close_gap(indptr, ends, indices, b, find_entry(indptr, ends, indices, b, a))
         removed += 1
     return removed
 
 
 @njit(parallel=True, cache=True)
-def _compact(indptr, indices, alive, new_indptr):
+def prune(indptr, ends, indices, touched):
+    """Remove the entries marked dropped from every touched row (order kept), clearing
+    `touched`; returns the entries removed. Each row is rewritten by one thread only."""
+    removed = 0
+    for i in prange(len(touched)):
+        if touched[i]:
+            touched[i] = False
+            w = indptr[i]
+            for k in range(indptr[i], ends[i]):
+                x = indices[k]
+                if x >= 0:
+                    indices[w] = x
+                    w += 1
+            removed += ends[i] - w
+            ends[i] = w
+    return removed
+
+
+@njit(parallel=True, cache=True)
+def _current_entries(indptr, ends):
+    total = 0
+    for i in prange(len(ends)):
+        total += ends[i] - indptr[i]
+    return total
+
+
+@njit(parallel=True, cache=True)
+def _compact(indptr, ends, indices, new_indptr):
     n = indptr.shape[0] - 1
     out = np.empty(new_indptr[n], np.int32)
     for i in prange(n):
         w = new_indptr[i]
-        for q in range(indptr[i], indptr[i + 1]):
-            if alive[q]:
-                out[w] = indices[q]
-                w += 1
+        for q in range(indptr[i], ends[i]):
+            out[w] = indices[q]
+            w += 1
     return out
 
 
 @njit(parallel=True, cache=True)
-def _edge_array(indptr, indices, alive):
+def _edge_array(indptr, ends, indices):
     n = indptr.shape[0] - 1
     counts = np.zeros(n + 1, np.int64)
     for i in prange(n):
         c = 0
-        for q in range(indptr[i], indptr[i + 1]):
-            if alive[q] and indices[q] > i:
+        for q in range(indptr[i], ends[i]):
+            if indices[q] > i:
                 c += 1
         counts[i + 1] = c
     offs = np.cumsum(counts)
     out = np.empty((offs[n], 2), np.int32)
     for i in prange(n):
         w = offs[i]
-        for q in range(indptr[i], indptr[i + 1]):
-            if alive[q] and indices[q] > i:
+        for q in range(indptr[i], ends[i]):
+            if indices[q] > i:
                 out[w, 0] = i
                 out[w, 1] = indices[q]
                 w += 1
@@ -249,15 +287,15 @@ def _find_root(parent, x):
 
 
 @njit(cache=True)
-def _components(indptr, indices, alive):
+def _components(indptr, ends, indices):
     """Union-find where the smaller root wins, so every root is its component's smallest
     node and labels come out numbered by smallest member (deterministic)."""
     n = indptr.shape[0] - 1
     parent = np.arange(n, dtype=np.int64)
     for i in range(n):
-        for q in range(indptr[i], indptr[i + 1]):
+        for q in range(indptr[i], ends[i]):
             j = indices[q]
-            if j > i and alive[q]:
+            if j > i:
                 ri = _find_root(parent, i)
                 rj = _find_root(parent, j)
                 if ri < rj:
@@ -277,18 +315,17 @@ def _components(indptr, indices, alive):
 
 
 @njit(cache=True)
-def _top_down(indptr, indices, alive, level, frontier, size, depth, out):
+def _top_down(indptr, ends, indices, level, frontier, size, depth, out):
     """One BFS level from a frontier list (serial: used while the frontier is small)."""
     m = 0
     for f in range(size):
         u = frontier[f]
-        for q in range(indptr[u], indptr[u + 1]):
-            if alive[q]:
-                v = indices[q]
-                if level[v] < 0:
-                    level[v] = depth + 1
-                    out[m] = v
-                    m += 1
+        for q in range(indptr[u], ends[u]):
+            v = indices[q]
+            if level[v] < 0:
+                level[v] = depth + 1
+                out[m] = v
+                m += 1
     return m
 
 
@@ -296,7 +333,7 @@ _BFS_CHUNK = 4096
 
 
 @njit(parallel=True, cache=True)
-def _bottom_up(indptr, indices, alive, level, depth):
+def _bottom_up(indptr, ends, indices, level, depth):
     """One BFS level, bottom up (Beamer et al. 2012): every unreached node looks for a
     neighbour at `depth`. A node only ever changes from -1 to depth + 1, which no reader
     compares with `depth`, so the levels come out the same whatever the threads do."""
@@ -307,8 +344,8 @@ def _bottom_up(indptr, indices, alive, level, depth):
         m = 0
         for v in range(c * _BFS_CHUNK, min(n, (c + 1) * _BFS_CHUNK)):
             if level[v] < 0:
-                for q in range(indptr[v], indptr[v + 1]):
-                    if alive[q] and level[indices[q]] == depth:
+                for q in range(indptr[v], ends[v]):
+                    if level[indices[q]] == depth:
                         level[v] = depth + 1
                         m += 1
                         break
@@ -330,33 +367,36 @@ def _bucket_layout(n_nodes: int, n_entries: int) -> tuple[int, int]:
 
 
 class FriendGraph:
-    """Undirected friendship graph as CSR (both directions stored) plus an alive mask for removed ties.
+    """Undirected friendship graph as CSR (both directions stored), each row with its own end.
 
-    ``indptr`` (int64, N+1), ``indices`` (int32, 2E, sorted within each row) and
-    ``alive`` (bool, 2E) are plain arrays so compiled kernels elsewhere can read and
-    update them directly. Invariant: entry (i, j) is alive iff entry (j, i) is alive.
+    ``indptr`` (int64, N+1), ``indices`` (int32, sorted within each row) and ``ends``
+    (int64, N) are plain arrays so compiled kernels elsewhere can read and update them
+    directly. Row i's current friends are ``indices[indptr[i]:ends[i]]``; the slots from
+    ``ends[i]`` to ``indptr[i + 1]`` are free (ties dropped since the last `compact`).
+    Invariant: j is in row i iff i is in row j.
     """
 
-    __slots__ = ("indptr", "indices", "alive")
+    __slots__ = ("indptr", "indices", "ends")
 
-    def __init__(self, indptr: np.ndarray, indices: np.ndarray, alive: np.ndarray | None = None):
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, ends: np.ndarray | None = None):
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(indices, dtype=np.int32)
-        if alive is None:
-            alive = np.ones(self.indices.shape[0], dtype=np.bool_)
-        self.alive = np.ascontiguousarray(alive, dtype=np.bool_)
         if self.indptr.ndim != 1 or self.indptr.shape[0] < 1:
             raise ValueError("indptr must be a 1-D array of length n_nodes + 1")
-        if self.indices.shape != self.alive.shape or self.indices.ndim != 1:
-            raise ValueError(
-                f"indices and alive must be 1-D arrays of the same length, "
-                f"got {self.indices.shape} and {self.alive.shape}"
-            )
+        if self.indices.ndim != 1:
+            raise ValueError(f"indices must be a 1-D array, got shape {self.indices.shape}")
         if self.indptr[0] != 0 or self.indptr[-1] != self.indices.shape[0]:
             raise ValueError(
                 f"indptr must start at 0 and end at len(indices)={self.indices.shape[0]}, "
                 f"got {self.indptr[0]} and {self.indptr[-1]}"
             )
+        if ends is None:
+            ends = self.indptr[1:]
+        self.ends = np.array(ends, dtype=np.int64)  # always a copy: rows shrink in place
+        if self.ends.shape != (self.indptr.shape[0] - 1,):
+            raise ValueError(f"ends must have one entry per node ({self.indptr.shape[0] - 1}), got {self.ends.shape}")
+        if np.any(self.ends < self.indptr[:-1]) or np.any(self.ends > self.indptr[1:]):
+            raise ValueError("ends[i] must lie in [indptr[i], indptr[i + 1]] for every row")
 
     @classmethod
     def from_edges(cls, n_nodes: int, edges: np.ndarray) -> "FriendGraph":
@@ -411,32 +451,31 @@ class FriendGraph:
 
     @property
     def n_entries(self) -> int:
-        """Stored tie ends, dead ones included (``len(indices)``)."""
+        """Stored slots, free ones included (``len(indices)``)."""
         return int(self.indices.shape[0])
 
     def n_ties(self) -> int:
-        """Alive undirected ties."""
-        return int(np.count_nonzero(self.alive)) // 2
+        """Current undirected ties."""
+        return int(_current_entries(self.indptr, self.ends)) // 2
 
     def degree(self) -> np.ndarray:
-        """Alive degree per node (int32)."""
-        return _alive_degree(self.indptr, self.alive)
+        """Current degree per node (int32)."""
+        return (self.ends - self.indptr[:-1]).astype(np.int32)
 
     def dead_fraction(self) -> float:
-        """Share of stored entries that are dead; drives when to ``compact``."""
+        """Share of stored slots freed by dropped ties; drives when to ``compact``."""
         if self.n_entries == 0:
             return 0.0
-        return 1.0 - np.count_nonzero(self.alive) / self.n_entries
+        return 1.0 - 2 * self.n_ties() / self.n_entries
 
     def neighbors(self, node: int) -> np.ndarray:
-        """Alive neighbours of one node (sorted int32); a convenience, not for hot loops."""
-        lo, hi = self.indptr[node], self.indptr[node + 1]
-        return self.indices[lo:hi][self.alive[lo:hi]]
+        """Current friends of one node (sorted int32); a convenience, not for hot loops."""
+        return self.indices[self.indptr[node] : self.ends[node]]
 
     def remove_ties(self, u: np.ndarray, v: np.ndarray) -> int:
-        """Mark ties (u[k], v[k]) dead in both directions; return how many were alive.
+        """Remove ties (u[k], v[k]) in both directions; return how many were present.
 
-        Pairs that are not ties (or already dead, or self-pairs) are ignored; ids
+        Pairs that are not ties (or already removed, or self-pairs) are ignored; ids
         outside ``[0, n_nodes)`` raise ValueError.
         """
         u = np.ascontiguousarray(u, dtype=np.int64).ravel()
@@ -450,32 +489,31 @@ class FriendGraph:
             if arr.min() < 0 or arr.max() >= n:
                 k = int(np.flatnonzero((arr < 0) | (arr >= n))[0])
                 raise ValueError(f"{name}[{k}] = {arr[k]} is not a node id in [0, {n})")
-        return int(_remove_ties(self.indptr, self.indices, self.alive, u, v))
+        return int(_remove_ties(self.indptr, self.ends, self.indices, u, v))
 
     def compact(self) -> None:
-        """Drop dead entries in place; afterwards every entry is alive (row order kept)."""
+        """Release the free slots: rows become contiguous again (row order kept)."""
         new_indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
-        np.cumsum(self.degree(), out=new_indptr[1:])
-        indices = _compact(self.indptr, self.indices, self.alive, new_indptr)
+        np.cumsum(self.ends - self.indptr[:-1], out=new_indptr[1:])
+        self.indices = _compact(self.indptr, self.ends, self.indices, new_indptr)
         self.indptr = new_indptr
-        self.indices = indices
-        self.alive = np.ones(indices.shape[0], dtype=np.bool_)
+        self.ends = new_indptr[1:].copy()
 
     def edge_array(self) -> np.ndarray:
-        """``(E_alive, 2)`` int32: every alive tie once with u < v, sorted lexicographically."""
-        return _edge_array(self.indptr, self.indices, self.alive)
+        """``(E, 2)`` int32: every current tie once with u < v, sorted lexicographically."""
+        return _edge_array(self.indptr, self.ends, self.indices)
 
     def components(self) -> tuple[int, np.ndarray]:
-        """Connected components over alive ties: (count, int32 label per node).
+        """Connected components over the current ties: (count, int32 label per node).
 
         Labels are numbered by each component's smallest node, so they are
         deterministic; an isolated node is its own component.
         """
-        count, labels = _components(self.indptr, self.indices, self.alive)
+        count, labels = _components(self.indptr, self.ends, self.indices)
         return int(count), labels
 
     def reach(self, start: int) -> np.ndarray:
-        """Nodes connected to `start` over alive ties (bool mask), by a direction-optimising
+        """Nodes connected to `start` over the current ties (bool mask), by a direction-optimising
         breadth-first search: top down while the frontier is small, then bottom up in
         parallel over the nodes not yet reached."""
         n = self.n_nodes
@@ -487,12 +525,12 @@ class FriendGraph:
         size, depth, bottom_up = 1, 0, False
         while True:
             if not bottom_up and size < max(n // 200, 1):
-                size = int(_top_down(self.indptr, self.indices, self.alive, level, frontier, size, depth, following))
+                size = int(_top_down(self.indptr, self.ends, self.indices, level, frontier, size, depth, following))
                 frontier, following = following, frontier
                 found = size
             else:
                 bottom_up = True
-                found = int(_bottom_up(self.indptr, self.indices, self.alive, level, depth))
+                found = int(_bottom_up(self.indptr, self.ends, self.indices, level, depth))
             if found == 0:
                 return level >= 0
             depth += 1
@@ -523,7 +561,7 @@ class FriendGraph:
         return float(np.bincount(labels).max() / self.n_nodes)
 
     def to_networkx(self):
-        """The alive graph as a ``networkx.Graph`` (interop only, never on the hot path)."""
+        """The current graph as a ``networkx.Graph`` (interop only, never on the hot path)."""
         import networkx as nx
 
         g = nx.Graph()
@@ -532,7 +570,7 @@ class FriendGraph:
         return g
 
     def copy(self) -> "FriendGraph":
-        return FriendGraph(self.indptr.copy(), self.indices.copy(), self.alive.copy())
+        return FriendGraph(self.indptr.copy(), self.indices.copy(), self.ends)
 
     def __repr__(self) -> str:
         return (

@@ -15,10 +15,10 @@ from .graph import FriendGraph, sort_row
 
 
 @njit(cache=True)
-def _cuthill_mckee(indptr, indices, degree, starts):
+def _cuthill_mckee(indptr, ends, indices, degree, starts):
     """Breadth-first order, unvisited neighbours by increasing degree, components started
     from their lowest-degree node; returned reversed."""
-    n = len(indptr) - 1
+    n = len(ends)
     seen = np.zeros(n, np.bool_)
     order = np.empty(n, np.int64)
     buf = np.empty(n, np.int64)
@@ -35,7 +35,7 @@ def _cuthill_mckee(indptr, indices, degree, starts):
             v = order[head]
             head += 1
             m = 0
-            for k in range(indptr[v], indptr[v + 1]):
+            for k in range(indptr[v], ends[v]):
                 u = indices[k]
                 if not seen[u]:
                     seen[u] = True
@@ -54,28 +54,27 @@ def _cuthill_mckee(indptr, indices, degree, starts):
 
 
 def rcm_order(graph: FriendGraph) -> np.ndarray:
-    """order[new] = old: the reverse Cuthill–McKee numbering of the graph's alive ties."""
+    """order[new] = old: the reverse Cuthill–McKee numbering of the graph's current ties."""
     degree = graph.degree().astype(np.int64)
     starts = np.argsort(degree, kind="stable")
-    return _cuthill_mckee(graph.indptr, graph.indices, degree, starts)
+    return _cuthill_mckee(graph.indptr, graph.ends, graph.indices, degree, starts)
 
 
 @njit(parallel=True, cache=True)
-def _permute_rows(indptr, indices, alive, order, rank, new_indptr, new_indices):
+def _permute_rows(indptr, ends, indices, order, rank, new_indptr, new_indices):
     n = len(order)
     for i in prange(n):
         o = order[i]
         start = new_indptr[i]
         m = 0
-        for k in range(indptr[o], indptr[o + 1]):
-            if alive[k]:
-                new_indices[start + m] = rank[indices[k]]
-                m += 1
+        for k in range(indptr[o], ends[o]):
+            new_indices[start + m] = rank[indices[k]]
+            m += 1
         sort_row(new_indices, start, start + m)
 
 
 def permute(graph: FriendGraph, order: np.ndarray) -> FriendGraph:
-    """The same graph with node `order[i]` renamed `i` (dead ties dropped)."""
+    """The same graph with node `order[i]` renamed `i` (free slots released)."""
     n = graph.n_nodes
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n, dtype=np.int64)
@@ -83,5 +82,5 @@ def permute(graph: FriendGraph, order: np.ndarray) -> FriendGraph:
     new_indptr = np.zeros(n + 1, np.int64)
     np.cumsum(degree[order], out=new_indptr[1:])
     new_indices = np.empty(int(new_indptr[-1]), np.int32)
-    _permute_rows(graph.indptr, graph.indices, graph.alive, order, rank, new_indptr, new_indices)
+    _permute_rows(graph.indptr, graph.ends, graph.indices, order, rank, new_indptr, new_indices)
     return FriendGraph(new_indptr, new_indices)

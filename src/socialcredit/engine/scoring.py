@@ -80,28 +80,17 @@ def sanction_points(expressed, tau, severity, proportional, points_per_severity)
 
 
 @njit(inline="always", cache=True)
-def friend_mean_terms(indptr, indices, alive, check_alive, score, enrolled, everyone, i):
-    """(Σ s_j, count) over i's enrolled friends; a bare gather loop when every entry is alive
-    and everyone is enrolled, a branch-free masked one when only the latter holds."""
+def friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i):
+    """(Σ s_j, count) over i's enrolled friends; a bare gather loop when everyone is enrolled."""
     lo = indptr[i]
-    hi = indptr[i + 1]
+    hi = ends[i]
     total = 0.0
     if everyone:
-        if not check_alive:
-            for k in range(lo, hi):
-                total += score[indices[k]]
-            return total, hi - lo
-        live = 0
-        for k in range(lo, hi):  # branch-free: a dead entry adds 0 (a mispredicted branch costs more)
-            a = alive[k]
-            x = score[indices[k]]
-            total += x if a else 0.0
-            live += np.int64(a)
-        return total, live
+        for k in range(lo, hi):
+            total += score[indices[k]]
+        return total, hi - lo
     count = 0
     for k in range(lo, hi):
-        if check_alive and not alive[k]:
-            continue
         j = indices[k]
         if enrolled[j]:
             total += score[j]
@@ -110,7 +99,7 @@ def friend_mean_terms(indptr, indices, alive, check_alive, score, enrolled, ever
 
 
 @njit(inline="always", cache=True)
-def friend_flag_terms(indptr, indices, alive, check_alive, flags, q, critical, reports_on, key, false_ratio, i):
+def friend_flag_terms(indptr, ends, indices, flags, q, critical, reports_on, key, false_ratio, i):
     """(friends below the drag threshold, reports made, true and false reports received) over
     i's enrolled friends, from one flag byte per friend and, when reports are on, their report
     chance and critical posts (MODEL.md step 5; `reporting.chance`, one pair draw per tie)."""
@@ -121,9 +110,7 @@ def friend_flag_terms(indptr, indices, alive, check_alive, flags, q, critical, r
     q_i = np.float64(q[i]) if reports_on else 0.0
     c_i = critical[i] if reports_on else 0
     in_scale = np.float64(c_i) if c_i > 0 else false_ratio
-    for k in range(indptr[i], indptr[i + 1]):
-        if check_alive and not alive[k]:
-            continue
+    for k in range(indptr[i], ends[i]):
         j = indices[k]
         fj = flags[j]
         if not (fj & ENROLLED):
@@ -152,13 +139,12 @@ def friend_flag_terms(indptr, indices, alive, check_alive, flags, q, critical, r
 
 
 @njit(parallel=True, cache=True)
-def update(indptr, indices, alive, check_alive, score, baseline, enrolled, points, reversion, friends, s_min, s_max,
+def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, s_min, s_max,
            out, flags, q, critical, reports, made_out, true_out, false_out, observed, times_reported, sanction,
            expressed, punished, penalty, times_punished):
     """Phases 5-6 for every agent in one pass over its row (MODEL.md steps 5 and 6).
 
-    `check_alive` False says every CSR entry is alive (none dropped since the last
-    compaction), so the mask is not read. friends = (mode, weight w, drag penalty p,
+    Row i's friends are indices[indptr[i]:ends[i]] (`FriendGraph`). friends = (mode, weight w, drag penalty p,
     alone_self): `alone_self` only changes agents without enrolled friends in mode `average`:
     False keeps f_i = r_i (MODEL.md); True takes the friend mean to be s_i itself (the
     sc-core benchmark). Mode `average` reads the friends' scores (`friend_mean_terms`), mode
@@ -197,9 +183,9 @@ def update(indptr, indices, alive, check_alive, score, baseline, enrolled, point
         true_rep = 0
         false_rep = 0
         if mode == AVERAGE:
-            total, count = friend_mean_terms(indptr, indices, alive, check_alive, score, enrolled, everyone, i)
+            total, count = friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i)
         if use_flags:
-            low, made, true_rep, false_rep = friend_flag_terms(indptr, indices, alive, check_alive, flags, q, critical,
+            low, made, true_rep, false_rep = friend_flag_terms(indptr, ends, indices, flags, q, critical,
                                                                rep_on, key, false_ratio, i)
         b = points[i]
         if rep_on:
@@ -249,7 +235,7 @@ def score_all(sim) -> None:
         st.reports_made[:] = 0
         st.reports_true[:] = 0
         st.reports_false[:] = 0
-    update(g.indptr, g.indices, g.alive, sim.dead_fraction > 0.0, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
+    update(g.indptr, g.ends, g.indices, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
            (mode, float(fr.weight), float(fr.drag_penalty), False), pol.score_min, pol.score_max, sim.next_score,
            sim.flags, sim.report_chance, st.critical_posts, (reports_on, sim.key(rng.REPORTING), float(inf.false_report_ratio), float(reward),
                              float(pol.points.report_received)),

@@ -17,10 +17,12 @@ place and the result does not depend on the thread count.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
-from ..graph import find_entry
+from ..graph import find_entry, friend_id, mark_dropped
 from . import expression, rng
 
 
@@ -45,7 +47,9 @@ def share(key, score, enrolled, threshold, p, shared, shared_now):
 @njit(parallel=True, cache=True)
 def flag(enrolled, shared, public, score, expressed, observed, punished, tau, unfriend_threshold,
          drag_threshold, nudge_threshold, out, score32, nudged):
-    """What friends can see of each agent this phase (visible: enrolled, and public or shared)."""
+    """What friends can see of each agent this phase (visible: enrolled, and public or shared);
+    returns how many agents can be dropped (visible and below the unfriending threshold)."""
+    droppable = 0
     for i in prange(len(score)):
         f = 0
         low_visible = False
@@ -58,6 +62,7 @@ def flag(enrolled, shared, public, score, expressed, observed, punished, tau, un
             visible = public or shared[i]
             if visible and score[i] < unfriend_threshold:
                 f |= UNFRIENDABLE
+                droppable += 1
             low_visible = visible and score[i] < nudge_threshold
         nudged[i] = low_visible
         if observed[i]:
@@ -66,6 +71,7 @@ def flag(enrolled, shared, public, score, expressed, observed, punished, tau, un
             f |= PUNISHED
         out[i] = f
         score32[i] = score[i]
+    return droppable
 
 
 @njit(inline="always", cache=True)
@@ -96,13 +102,15 @@ def tie_dropped(key, a, b, fa, fb, ca, cb, p, drag_mode, non_drag):
 
 
 @njit(parallel=True, cache=True)
-def rows(nudge_key, drop_key, indptr, indices, alive, flags, score32, expressed, conformity, nudged, nudge_p, learn, severity, learning_rate,
+def rows(nudge_key, drop_key, indptr, ends, indices, flags, score32, expressed, conformity, nudged, nudge_p, learn, severity, learning_rate,
          nudge_fear, unfriend_p, drag_mode, non_drag, centre, nudges, perc_nu, perc_psi, dropped, friends,
          enrolled_friends, friend_score_sum, friend_score_sq):
     """Nudges received, fear learned, ties dropped, and the ties left, in one pass over each row.
 
-    Row i reads its friends' flags and scores and the ties alive at the start of the phase, and
-    writes only its own variables and its own CSR entries. Afterwards: `dropped` = tie ends
+    Row i reads its friends' flags and scores and the ties current at the start of the phase,
+    and writes only its own variables and its own row, which it closes up over the ties it
+    drops (`FriendGraph`: kept entries move to the front, in order; `ends[i]` moves back).
+    Afterwards: `dropped` = tie ends
     row i lost this step; `friends` / `enrolled_friends` = ties left (to enrolled friends);
     `friend_score_sum` / `friend_score_sq` = Σ (s_j − centre) and Σ (s_j − centre)² over the
     enrolled friends left (for the score assortativity of the record). `learn` switches off
@@ -123,18 +131,14 @@ def rows(nudge_key, drop_key, indptr, indices, alive, flags, score32, expressed,
             sa += expressed[i]
             if fi & OBSERVED:
                 o += 1.0
-        start_deg = 0
-        lost = 0
-        deg = 0
+        start_deg = ends[i] - indptr[i]
+        w = indptr[i]
         enr = 0
         sy = 0.0
         syy = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            if not alive[k]:
-                continue
+        for k in range(indptr[i], ends[i]):
             j = indices[k]
             fj = flags[j]
-            start_deg += 1
             if learn:
                 if fj & DISSENTER:
                     d += 1.0
@@ -145,10 +149,10 @@ def rows(nudge_key, drop_key, indptr, indices, alive, flags, score32, expressed,
                     seen = True
             if unfriend_p > 0.0 and ((fi | fj) & UNFRIENDABLE):
                 if tie_dropped(drop_key, i, j, fi, fj, ci, conformity[j], unfriend_p, drag_mode, non_drag):
-                    alive[k] = False
-                    lost += 1
                     continue
-            deg += 1
+            if w != k:
+                indices[w] = j
+            w += 1
             if fj & ENROLLED:
                 enr += 1
                 y = np.float64(score32[j]) - centre
@@ -162,36 +166,78 @@ def rows(nudge_key, drop_key, indptr, indices, alive, flags, score32, expressed,
                                          nudge_fear)
             perc_nu[i] = nu
             perc_psi[i] = psi
-        dropped[i] = lost
-        friends[i] = deg
+        dropped[i] = ends[i] - w
+        ends[i] = w
+        friends[i] = w - indptr[i]
         enrolled_friends[i] = enr
         friend_score_sum[i] = sy
         friend_score_sq[i] = syy
 
 
+_KEEP_TABLE = 256
+
+
 @njit(parallel=True, cache=True)
-def unfriend(key, indptr, indices, alive, flags, conformity, p, drag_mode, non_drag, dropped):
-    """Unfriending alone, over the rows of the agents that can be dropped (for a workload
-    with no other phase-8 rule): the same decisions as `rows`, each droppable tie decided
-    once by its owner (the droppable end, the lower id when both are), which clears both
-    directions (the other by binary search in the sorted row). `dropped` counts the ties
-    each owner dropped."""
+def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_drag, p_max, dropped, touched):
+    """Unfriending alone (for a workload with no other phase-8 rule), over the rows of the
+    agents that can be dropped only: the rule of `rows`, each droppable tie decided once by
+    its owner (the droppable end, the lower id when both are), which marks both entries
+    dropped (the other found by binary search in the sorted row) and both rows touched;
+    `graph.prune` then closes up the touched rows. `dropped` counts the ties each owner
+    dropped.
+
+    Instead of a draw per tie, an owner row draws only where a drop can happen. Along the
+    row, each entry k has two slots, "the friend drops me" (2k) and "I drop a droppable
+    friend" (2k + 1); the candidates are a Bernoulli process over the slots at rate p_max ≥
+    every drop chance, walked by geometric gaps ⌊log(1 − u) / log(1 − p_max)⌋ (one draw per
+    candidate; a row whose first gap passes its end, (1 − u) ≤ (1 − p_max)^slots, costs one
+    draw and no logarithm), and a candidate is kept with chance (its drop chance) / p_max
+    (thinning, Lewis & Shedler 1979). So each tie is dropped with the chance `rows` gives
+    it, from about 2 p_max draws per entry instead of a hash per tie. Draws are keyed by
+    the owner and its candidate count: the result does not depend on the thread count."""
     n = len(flags)
+    if p_max <= 0.0:
+        dropped[:] = 0
+        return
+    keep = 1.0 - min(p_max, 1.0)
+    log_keep = math.log(keep) if keep > 0.0 else -np.inf
+    keep_pow = np.empty(_KEEP_TABLE)  # (1 - p_max)^slots for short rows
+    keep_pow[0] = 1.0
+    for t in range(1, _KEEP_TABLE):
+        keep_pow[t] = keep_pow[t - 1] * keep
     for i in prange(n):
         fi = flags[i]
         lost = 0
         if fi & UNFRIENDABLE:
-            for k in range(indptr[i], indptr[i + 1]):
-                j = indices[k]
-                fj = flags[j]
-                if (fj & UNFRIENDABLE) and j < i:
-                    continue  # owned by j
-                if not alive[k]:
-                    continue
-                if tie_dropped(key, i, j, fi, fj, conformity[i], conformity[j], p, drag_mode, non_drag):
-                    alive[k] = False
-                    alive[find_entry(indptr, indices, j, i)] = False
-                    lost += 1
+            lo = indptr[i]
+            slots = 2 * (ends[i] - lo)
+            none_left = keep_pow[slots] if slots < _KEEP_TABLE else math.exp(slots * log_keep)
+            u = rng.uniform(key, i, 0)
+            if 1.0 - u > none_left:  # some slot of the row holds a candidate
+                c = 0
+                t = -1
+                while True:
+                    gap = 0.0 if keep == 0.0 else math.log1p(-u) / log_keep  # a float: it can pass any row
+                    if gap >= slots - 1 - t:
+                        break
+                    t += np.int64(gap) + 1
+                    c += 1
+                    k = lo + (t >> 1)
+                    j = friend_id(indices[k])  # another owner may be marking this entry
+                    fj = flags[j]
+                    if not ((fj & UNFRIENDABLE) and j < i):  # else owned by j
+                        q = 0.0
+                        if t & 1 == 0:
+                            q = _drop_chance(p, conformity[j], fj, fi, drag_mode, non_drag)
+                        elif fj & UNFRIENDABLE:
+                            q = _drop_chance(p, conformity[i], fi, fj, drag_mode, non_drag)
+                        if rng.uniform(key, i, 2 * c - 1) * p_max < q and indices[k] >= 0:
+                            mark_dropped(indices, k)
+                            mark_dropped(indices, find_entry(indptr, ends, indices, j, i))
+                            touched[i] = True
+                            touched[j] = True
+                            lost += 1
+                    u = rng.uniform(key, i, 2 * c)
         dropped[i] = lost
 
 
@@ -202,7 +248,7 @@ def socialise(sim) -> None:
     share(sim.key(rng.SHARE), st.score, st.enrolled, vis.share_threshold, so.share_probability, st.shared, sim.shared_now)
     flag(st.enrolled, st.shared, vis.public, st.score, st.expressed_dissent, st.observed, st.punished, sp.tolerance,
          vis.unfriend_threshold, fr.drag_threshold, vis.nudge_threshold, sim.flags, sim.score32, sim.nudged)
-    rows(sim.key(rng.NUDGE), sim.key(rng.UNFRIEND), g.indptr, g.indices, g.alive, sim.flags, sim.score32,
+    rows(sim.key(rng.NUDGE), sim.key(rng.UNFRIEND), g.indptr, g.ends, g.indices, sim.flags, sim.score32,
          st.expressed_dissent, pop.conformity, sim.nudged,
          so.nudge_probability, ex.learning_rate > 0.0, sp.severity, ex.learning_rate, ex.nudge_fear,
          so.unfriend_probability, fr.mode == "drag", so.non_drag_factor, sim.score_centre, st.nudges,
@@ -228,7 +274,7 @@ def count_ties(sim) -> None:
     n = st.size
     flag(st.enrolled, st.shared, True, st.score, st.expressed_dissent, st.observed, st.punished, np.inf, -np.inf,
          -np.inf, -np.inf, sim.flags, sim.score32, sim.nudged)
-    rows(np.uint64(0), np.uint64(0), g.indptr, g.indices, g.alive, sim.flags, sim.score32, st.expressed_dissent,
+    rows(np.uint64(0), np.uint64(0), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent,
          pop.conformity, sim.nudged, 0.0, False, 0.0, 0.0,
          0.0, 0.0, False, 1.0, sim.score_centre, np.zeros(n, np.int16), np.zeros(n, np.float32),
          np.zeros(n, np.float32), np.zeros(n, np.int32), ties.friends, ties.enrolled_friends, ties.friend_score_sum,
