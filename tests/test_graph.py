@@ -505,3 +505,26 @@ def test_load_gzipped(tmp_path):
         fh.write("# SNAP\n3 4\n4 8\n")
     n, edges, original = load_edge_list(f)
     assert n == 3 and original.tolist() == [3, 4, 8] and edges.tolist() == [[0, 1], [1, 2]]
+
+
+def test_compile_cache_outside_the_package(tmp_path):
+    """Numba's on-disk cache goes to the user's cache folder even when the caller imported
+    Numba before socialcredit (Numba reads NUMBA_CACHE_DIR on its first import)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import socialcredit
+
+    package = Path(socialcredit.__file__).parent
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    code = ("import numba, numpy as np; from socialcredit.graph import FriendGraph; "
+            "print(FriendGraph.from_edges(3, np.array([[0, 1], [1, 2]])).n_ties())")
+    before = {p: p.stat().st_mtime_ns for p in package.rglob("*.nb[ic]")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "2"
+    assert any((tmp_path / "socialcredit" / "numba").rglob("*.nbi")), "no cache written to the user's cache folder"
+    after = {p: p.stat().st_mtime_ns for p in package.rglob("*.nb[ic]")}
+    assert after == before, f"cache files written inside the package: {sorted(set(after) - set(before))[:3]}"

@@ -5,12 +5,17 @@ small: `simulate`, `open_run`, `runs`, `Scenario`, `Simulation`, `RunResult`.
 """
 
 import os as _os
+import sys as _sys
 from pathlib import Path as _Path
 
 __version__ = "0.1.0"
 
-# Numba's compile cache lives in the user's cache folder, never inside the package.
+# Numba's compile cache lives in the user's cache folder, never inside the package. Numba
+# reads the variable when it is first imported; if a caller imported it before us, its
+# config is set too (the cache locator reads it when our kernels are compiled).
 _os.environ.setdefault("NUMBA_CACHE_DIR", str(_Path(_os.environ.get("XDG_CACHE_HOME", _Path.home() / ".cache")) / "socialcredit" / "numba"))
+if "numba" in _sys.modules:
+    _sys.modules["numba"].config.CACHE_DIR = _os.environ["NUMBA_CACHE_DIR"]
 
 from .api import simulate  # noqa: E402
 from .result import RunResult  # noqa: E402
