@@ -528,3 +528,33 @@ def test_compile_cache_outside_the_package(tmp_path):
     assert any((tmp_path / "socialcredit" / "numba").rglob("*.nbi")), "no cache written to the user's cache folder"
     after = {p: p.stat().st_mtime_ns for p in package.rglob("*.nb[ic]")}
     assert after == before, f"cache files written inside the package: {sorted(set(after) - set(before))[:3]}"
+
+
+def test_unfriend_from_droppable_rows_drops_at_the_rule_rates():
+    """`social.unfriend` (geometric skips from the droppable rows) then `prune`: the graph
+    stays consistent and symmetric, only ties with a droppable end go, and each goes with
+    the chance of the rule: p for one droppable end, 1 − (1 − p)² for two."""
+    from socialcredit.engine import social
+    from socialcredit.graph import prune
+
+    n, p = 20_000, 0.3
+    g = FriendGraph.from_edges(n, barabasi_albert(n, 5, 3))
+    droppable = np.random.default_rng(4).random(n) < 0.4
+    flags = np.where(droppable, social.UNFRIENDABLE | social.ENROLLED, social.ENROLLED).astype(np.uint8)
+    before = g.edge_array()
+    ends_low = droppable[before].sum(axis=1)
+    dropped = np.zeros(n, np.int32)
+    touched = np.zeros(n, np.bool_)
+    social.unfriend(np.uint64(11), g.indptr, g.ends, g.indices, flags, np.ones(n, np.float32), p, False, 1.0, p,
+                    dropped, touched)
+    removed = prune(g.indptr, g.ends, g.indices, touched)
+    assert not touched.any()
+    assert_consistent(g)
+    after = tie_set(g.edge_array())
+    gone = np.array([tuple(e) not in after for e in before.tolist()])
+    assert removed == 2 * gone.sum() == 2 * dropped.sum()
+    assert not gone[ends_low == 0].any()
+    for k, chance in [(1, p), (2, 1 - (1 - p) ** 2)]:
+        m = int((ends_low == k).sum())
+        assert m > 2000
+        assert abs(gone[ends_low == k].sum() - m * chance) < 4.5 * np.sqrt(m * chance * (1 - chance))

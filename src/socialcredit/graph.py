@@ -191,7 +191,7 @@ def mark_dropped(indices, k):
 
 
 @njit(cache=True)
-def _close_gap(indptr, ends, indices, a, pos):
+def _close_gap(ends, indices, a, pos):
     """Remove entry `pos` from row a, keeping the row sorted (serial use only)."""
     last = ends[a] - 1
     for q in range(pos, last):
@@ -211,8 +211,8 @@ def _remove_ties(indptr, ends, indices, u, v):
         pa = find_entry(indptr, ends, indices, a, b)
         if pa < 0:
             continue
-        _close_gap(indptr, ends, indices, a, pa)
-        _close_gap(indptr, ends, indices, b, find_entry(indptr, ends, indices, b, a))
+        _close_gap(ends, indices, a, pa)
+        _close_gap(ends, indices, b, find_entry(indptr, ends, indices, b, a))
         removed += 1
     return removed
 
