@@ -99,7 +99,6 @@ def restore(scenario: Scenario, path: str | Path) -> Simulation:
             for name in _CARRIED:
                 setattr(sim, name, np.array(data[f"sim__{name}"]))
             social.count_ties(sim)  # derived from the graph and the state just restored
-            sim.dead_fraction = sim.graph.dead_fraction()
             sim.step_index = int(meta["step_index"])
             sim.recorder.rows = json.loads(str(data["rows"]))
             sim.step_seconds = list(meta.get("step_seconds", []))

@@ -494,7 +494,7 @@ class FriendGraph:
     def compact(self) -> None:
         """Release the free slots: rows become contiguous again (row order kept)."""
         new_indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
-        np.cumsum(self.ends - self.indptr[:-1], out=new_indptr[1:])
+        np.cumsum(self.degree(), out=new_indptr[1:])
         self.indices = _compact(self.indptr, self.ends, self.indices, new_indptr)
         self.indptr = new_indptr
         self.ends = new_indptr[1:].copy()

@@ -24,7 +24,7 @@ from .scenario import Scenario, ScenarioError
 
 Observer = Callable[["Simulation"], None]
 
-#: compaction runs when this share of CSR entries is dead
+#: compaction runs when this share of the CSR's slots is free (ties dropped since the last one)
 COMPACT_AT = 0.25
 
 
@@ -104,7 +104,6 @@ class Simulation:
         self.nudged = np.zeros(n, np.bool_)
         self.score_centre = float(pol.baseline.mean)  # scores are centred here for the assortativity sums
         self.ties = social.Ties(n)
-        self.dead_fraction = 0.0  # share of CSR entries dead (ties dropped since the last compaction)
         self.next_score = np.empty_like(st.score)
         self.penalty = np.zeros(n, np.float64)
         self.event_points = np.zeros(n, np.float64)
@@ -136,10 +135,8 @@ class Simulation:
         consequences_all(self)  # 7. tiers and their consequences
         social.socialise(self)  # 8. sharing, nudges, fear learning, unfriending (effective next step)
         self._observe()  # 9. record
-        self.dead_fraction = self.graph.dead_fraction()
-        if self.dead_fraction > COMPACT_AT:
+        if self.graph.dead_fraction() > COMPACT_AT:
             self.graph.compact()
-            self.dead_fraction = 0.0
         self.step_seconds.append(time.perf_counter() - t0)
 
     def _observe(self) -> None:
