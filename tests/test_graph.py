@@ -558,3 +558,34 @@ def test_unfriend_from_droppable_rows_drops_at_the_rule_rates():
         m = int((ends_low == k).sum())
         assert m > 2000
         assert abs(gone[ends_low == k].sum() - m * chance) < 4.5 * np.sqrt(m * chance * (1 - chance))
+
+
+def test_compile_cache_is_per_source(tmp_path, monkeypatch):
+    """The cache folder is named by the package's source: a copy with one helper changed
+    (Numba would not notice a change in an inlined helper of another module) gets its own
+    folder, an identical copy the same one."""
+    import shutil
+    from pathlib import Path
+
+    import socialcredit
+
+    package = Path(socialcredit.__file__).parent
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    ours = socialcredit._compile_cache_dir()
+    assert Path(ours).parent == tmp_path / "cache" / "socialcredit" / "numba"
+
+    def cache_dir_of(copy: Path) -> str:
+        monkeypatch.setattr(socialcredit, "__file__", str(copy / "__init__.py"))
+        try:
+            return socialcredit._compile_cache_dir()
+        finally:
+            monkeypatch.setattr(socialcredit, "__file__", str(package / "__init__.py"))
+
+    same = tmp_path / "same"
+    shutil.copytree(package, same, ignore=shutil.ignore_patterns("__pycache__"))
+    assert cache_dir_of(same) == ours
+    changed = tmp_path / "changed"
+    shutil.copytree(package, changed, ignore=shutil.ignore_patterns("__pycache__"))
+    rng = changed / "engine" / "rng.py"
+    rng.write_text(rng.read_text() + "\n# a changed helper\n")
+    assert cache_dir_of(changed) != ours
