@@ -54,7 +54,7 @@ def _events(key, s, d, f, p_pos, neg_mult, foreign_mult, out):
 # off (and its arrays, never touched, are empty)
 _E = np.zeros(0, np.int16)
 _NO_REPORTS_NO_SANCTION = (
-    np.zeros(0, np.uint8), np.zeros(0, np.float32), _E, (False, np.uint64(0), 0.0, 0.0, 0.0), _E, _E, _E, np.zeros(0, np.bool_),
+    np.zeros(0, np.uint8), np.zeros(0, np.float32), np.zeros(0, np.float32), _E, (False, np.uint64(0), 0.0, 0.0, 0.0), _E, _E, _E, np.zeros(0, np.bool_),
     np.zeros(0, np.int32), (False, 0.0, 0.0, False, 0.0), np.zeros(0, np.float32), np.zeros(0, np.bool_),
     np.zeros(0, np.float64), np.zeros(0, np.int32),
 )

@@ -101,6 +101,7 @@ class Simulation:
         self.flags = np.zeros(n, np.uint8)  # what friends read of each agent in phases 5-6 and 8
         self.score32 = np.zeros(n, np.float32)
         self.report_chance = np.zeros(n, np.float32)
+        self.exposure = np.zeros(n, np.float32)  # bounds the chance of being reported (scoring.friend_flags)
         self.nudged = np.zeros(n, np.bool_)
         self.score_centre = float(pol.baseline.mean)  # scores are centred here for the assortativity sums
         self.ties = social.Ties(n)

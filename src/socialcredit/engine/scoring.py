@@ -59,9 +59,11 @@ def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases,
 
 
 @njit(parallel=True, cache=True)
-def friend_flags(enrolled, score, drag_threshold, informant, q_scale, flags, q):
-    """What friends read of each agent in phases 5-6, from start-of-step values: flag bits
-    and the per-post report chance q = min(1, κ · scale)."""
+def friend_flags(enrolled, score, drag_threshold, informant, q_scale, critical, false_ratio, flags, q, exposure):
+    """What friends read of each agent in phases 5-6, from start-of-step values: flag bits,
+    the per-post report chance q = min(1, κ · scale), and the exposure that bounds the
+    chance of being reported, q · exposure ≥ `reporting.chance` (critical posts, or the
+    false-report ratio without any; float32, which rounds the ratio up or exactly)."""
     for i in prange(len(score)):
         f = 0
         if enrolled[i]:
@@ -70,6 +72,17 @@ def friend_flags(enrolled, score, drag_threshold, informant, q_scale, flags, q):
                 f |= DRAGS
         flags[i] = f
         q[i] = min(1.0, informant[i] * q_scale)
+        c = critical[i]
+        exposure[i] = c if c > 0 else _rounded_up32(false_ratio)
+
+
+@njit(inline="always", cache=True)
+def _rounded_up32(x):
+    """The float32 nearest x from above (so a bound stays a bound)."""
+    y = np.float32(x)
+    if np.float64(y) < x:
+        y = np.nextafter(y, np.float32(np.inf))
+    return y
 
 
 @njit(inline="always", cache=True)
@@ -99,17 +112,17 @@ def friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i):
 
 
 @njit(inline="always", cache=True)
-def friend_flag_terms(indptr, ends, indices, flags, q, critical, reports_on, key, false_ratio, i):
+def friend_flag_terms(indptr, ends, indices, flags, q, exposure, critical, reports_on, key, false_ratio, i):
     """(friends below the drag threshold, reports made, true and false reports received) over
     i's enrolled friends, from one flag byte per friend and, when reports are on, their report
-    chance and critical posts (MODEL.md step 5; `reporting.chance`, one pair draw per tie)."""
+    chance and exposure (MODEL.md step 5; `reporting.chance`, one pair draw per tie)."""
     low = 0
     made = 0
     true_rep = 0
     false_rep = 0
     q_i = np.float64(q[i]) if reports_on else 0.0
     c_i = critical[i] if reports_on else 0
-    in_scale = np.float64(c_i) if c_i > 0 else false_ratio
+    in_scale = np.float64(exposure[i]) if reports_on else 0.0
     for k in range(indptr[i], ends[i]):
         j = indices[k]
         fj = flags[j]
@@ -123,12 +136,13 @@ def friend_flag_terms(indptr, ends, indices, flags, q, critical, reports_on, key
                 u_out, u_in = rng.pair_uniforms(key, i, j)
             else:
                 u_in, u_out = rng.pair_uniforms(key, j, i)
-            # q·c bounds 1 − (1 − q)^c (Bernoulli's inequality): the exact chance only below it
-            q_j = np.float64(q[j])
-            c_j = critical[j]
-            if u_out < q_i * (c_j if c_j > 0 else false_ratio):
-                if u_out < reporting.chance(q_i, c_j, false_ratio):
+            # q·c bounds 1 − (1 − q)^c (Bernoulli's inequality): the exact chance only below it.
+            # The bound reads the friend's exposure (no branch on its posts, which mispredicted
+            # for 4 ties in 10); its posts are read only when the bound is passed.
+            if u_out < q_i * np.float64(exposure[j]):
+                if u_out < reporting.chance(q_i, critical[j], false_ratio):
                     made += 1
+            q_j = np.float64(q[j])
             if u_in < q_j * in_scale:
                 if u_in < reporting.chance(q_j, c_i, false_ratio):
                     if c_i > 0:
@@ -140,7 +154,7 @@ def friend_flag_terms(indptr, ends, indices, flags, q, critical, reports_on, key
 
 @njit(parallel=True, cache=True)
 def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, s_min, s_max,
-           out, flags, q, critical, reports, made_out, true_out, false_out, observed, times_reported, sanction,
+           out, flags, q, exposure, critical, reports, made_out, true_out, false_out, observed, times_reported, sanction,
            expressed, punished, penalty, times_punished):
     """Phases 5-6 for every agent in one pass over its row (MODEL.md steps 5 and 6).
 
@@ -185,7 +199,7 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
         if mode == AVERAGE:
             total, count = friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i)
         if use_flags:
-            low, made, true_rep, false_rep = friend_flag_terms(indptr, ends, indices, flags, q, critical,
+            low, made, true_rep, false_rep = friend_flag_terms(indptr, ends, indices, flags, q, exposure, critical,
                                                                rep_on, key, false_ratio, i)
         b = points[i]
         if rep_on:
@@ -230,14 +244,14 @@ def score_all(sim) -> None:
     mode = MODES[fr.mode]
     if reports_on or mode == DRAG:
         friend_flags(st.enrolled, st.score, fr.drag_threshold, pop.informant, reporting.propensity_scale(inf, reward),
-                     sim.flags, sim.report_chance)
+                     st.critical_posts, float(inf.false_report_ratio), sim.flags, sim.report_chance, sim.exposure)
     if not reports_on:
         st.reports_made[:] = 0
         st.reports_true[:] = 0
         st.reports_false[:] = 0
     update(g.indptr, g.ends, g.indices, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
            (mode, float(fr.weight), float(fr.drag_penalty), False), pol.score_min, pol.score_max, sim.next_score,
-           sim.flags, sim.report_chance, st.critical_posts, (reports_on, sim.key(rng.REPORTING), float(inf.false_report_ratio), float(reward),
+           sim.flags, sim.report_chance, sim.exposure, st.critical_posts, (reports_on, sim.key(rng.REPORTING), float(inf.false_report_ratio), float(reward),
                              float(pol.points.report_received)),
            st.reports_made, st.reports_true, st.reports_false, st.observed, st.times_reported,
            (sp.severity > 0.0, float(sp.tolerance), float(sp.severity), sp.punishment == "proportional",
