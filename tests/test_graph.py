@@ -17,6 +17,7 @@ from socialcredit.graph import (
     barabasi_albert,
     erdos_renyi,
     load_edge_list,
+    prune,
     stochastic_block,
     watts_strogatz,
 )
@@ -535,7 +536,6 @@ def test_unfriend_from_droppable_rows_drops_at_the_rule_rates():
     stays consistent and symmetric, only ties with a droppable end go, and each goes with
     the chance of the rule: p for one droppable end, 1 − (1 − p)² for two."""
     from socialcredit.engine import social
-    from socialcredit.graph import prune
 
     n, p = 20_000, 0.3
     g = FriendGraph.from_edges(n, barabasi_albert(n, 5, 3))
@@ -589,3 +589,35 @@ def test_compile_cache_is_per_source(tmp_path, monkeypatch):
     rng = changed / "engine" / "rng.py"
     rng.write_text(rng.read_text() + "\n# a changed helper\n")
     assert cache_dir_of(changed) != ours
+
+
+def test_unfriend_thinning_matches_each_ties_own_chance():
+    """With unequal conformity and the non-drag factor the drop chance differs per tie and
+    direction; candidates drawn at the highest chance and thinned must still drop each tie
+    with 1 − (1 − q_ab)(1 − q_ba), q = p · conformity of the actor · non_drag_factor."""
+    from socialcredit.engine import social
+
+    n, p, non_drag = 20_000, 0.4, 0.25
+    g = FriendGraph.from_edges(n, barabasi_albert(n, 5, 8))
+    gen = np.random.default_rng(9)
+    droppable = gen.random(n) < 0.5
+    conformity = gen.random(n).astype(np.float32)
+    flags = np.where(droppable, social.UNFRIENDABLE | social.ENROLLED, social.ENROLLED).astype(np.uint8)
+    before = g.edge_array()
+    a, b = before[:, 0], before[:, 1]
+    q_ab = np.where(droppable[b], p * conformity[a] * non_drag, 0.0)  # a drops b
+    q_ba = np.where(droppable[a], p * conformity[b] * non_drag, 0.0)
+    chance = 1 - (1 - q_ab) * (1 - q_ba)
+    dropped = np.zeros(n, np.int32)
+    touched = np.zeros(n, np.bool_)
+    social.unfriend(np.uint64(21), g.indptr, g.ends, g.indices, flags, conformity, p, False, non_drag,
+                    p * float(conformity.max()), dropped, touched)
+    prune(g.indptr, g.ends, g.indices, touched)
+    assert_consistent(g)
+    after = tie_set(g.edge_array())
+    gone = np.array([tuple(e) not in after for e in before.tolist()])
+    assert chance.sum() > 3000
+    assert abs(gone.sum() - chance.sum()) < 4.5 * np.sqrt((chance * (1 - chance)).sum())
+    for lo, hi in [(0.0, 0.04), (0.04, 0.2)]:  # low and high chances alike
+        sel = (chance > lo) & (chance <= hi)
+        assert abs(gone[sel].sum() - chance[sel].sum()) < 4.5 * np.sqrt((chance[sel] * (1 - chance[sel])).sum())

@@ -103,6 +103,7 @@ class Simulation:
         self.report_chance = np.zeros(n, np.float32)
         self.exposure = np.zeros(n, np.float32)  # bounds the chance of being reported (scoring.friend_flags)
         self.nudged = np.zeros(n, np.bool_)
+        self.conformity_max = float(self.population.conformity.max(initial=0.0))  # bounds drop chances (phase 8)
         self.score_centre = float(pol.baseline.mean)  # scores are centred here for the assortativity sums
         self.ties = social.Ties(n)
         self.next_score = np.empty_like(st.score)

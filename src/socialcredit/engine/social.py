@@ -7,12 +7,13 @@ al. 2016 show score-motivated agents prune such ties). A tie goes when either en
 Agents nudge visible low-scoring friends (raising their perceived severity); high scorers
 share their score (bragging; ACLU 2015 counted ~100,000 on Weibo).
 
-After sharing, one pass over each agent's row does the rest: the nudges it receives, the
-fear it learns from its friends, which of its ties are dropped, and what the record and the
-next step's adoption need of its ties (friends left, enrolled friends, their scores). Both
-ends of a tie decide its fate alike (`tie_dropped`: one counter-based draw of the pair,
-both directions), so each row clears only its own entries: no two threads write the same
-place and the result does not depend on the thread count.
+After sharing, unfriending visits only the rows of the agents that can be dropped: each
+droppable tie is decided once, by its owner row, from draws keyed by that row (`unfriend`),
+which marks both of its entries. Then one pass over each agent's row does the rest: the
+nudges it receives, the fear it learns from its friends, and what the record and the next
+step's adoption need of its ties (friends left, enrolled friends, their scores), closing
+the row up over its marked entries. Every tie is decided by one row and every row is
+rewritten by one thread, so the result does not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -84,33 +85,17 @@ def _drop_chance(p, conformity_actor, actor_flags, target_flags, drag_mode, non_
     return q
 
 
-@njit(inline="always", cache=True)
-def tie_dropped(key, a, b, fa, fb, ca, cb, p, drag_mode, non_drag):
-    """Whether tie (a, b) is dropped this step: a drops a droppable b, or b drops a droppable a.
-
-    Symmetric in (a, b): the two directions are the two halves of one draw of the pair, so
-    both rows of the tie reach the same decision."""
-    if a < b:
-        u_a, u_b = rng.pair_uniforms(key, a, b)
-    else:
-        u_b, u_a = rng.pair_uniforms(key, b, a)
-    if (fb & UNFRIENDABLE) and u_a < _drop_chance(p, ca, fa, fb, drag_mode, non_drag):
-        return True
-    if (fa & UNFRIENDABLE) and u_b < _drop_chance(p, cb, fb, fa, drag_mode, non_drag):
-        return True
-    return False
-
-
 @njit(parallel=True, cache=True)
-def rows(nudge_key, drop_key, indptr, ends, indices, flags, score32, expressed, conformity, nudged, nudge_p, learn, severity, learning_rate,
-         nudge_fear, unfriend_p, drag_mode, non_drag, centre, nudges, perc_nu, perc_psi, dropped, friends,
-         enrolled_friends, friend_score_sum, friend_score_sq):
-    """Nudges received, fear learned, ties dropped, and the ties left, in one pass over each row.
+def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nudge_p, learn, severity, learning_rate,
+         nudge_fear, centre, nudges, perc_nu, perc_psi, dropped, friends, enrolled_friends, friend_score_sum,
+         friend_score_sq):
+    """Nudges received, fear learned, and the ties left, in one pass over each row, after
+    `unfriend` has marked the ties dropped this step.
 
-    Row i reads its friends' flags and scores and the ties current at the start of the phase,
-    and writes only its own variables and its own row, which it closes up over the ties it
-    drops (`FriendGraph`: kept entries move to the front, in order; `ends[i]` moves back).
-    Afterwards: `dropped` = tie ends
+    Row i reads its friends' flags and scores and the ties current at the start of the phase
+    (those marked dropped included), and writes only its own variables and its own row, which
+    it closes up over the marked entries (`FriendGraph`: kept entries move to the front, in
+    order; `ends[i]` moves back). Afterwards: `dropped` = tie ends
     row i lost this step; `friends` / `enrolled_friends` = ties left (to enrolled friends);
     `friend_score_sum` / `friend_score_sq` = Σ (s_j − centre) and Σ (s_j − centre)² over the
     enrolled friends left (for the score assortativity of the record). `learn` switches off
@@ -119,7 +104,6 @@ def rows(nudge_key, drop_key, indptr, ends, indices, flags, score32, expressed, 
     n = len(flags)
     for i in prange(n):
         fi = flags[i]
-        ci = conformity[i]
         nudge_me = nudge_p > 0.0 and nudged[i]
         m = 0
         d = 0.0
@@ -137,7 +121,8 @@ def rows(nudge_key, drop_key, indptr, ends, indices, flags, score32, expressed, 
         sy = 0.0
         syy = 0.0
         for k in range(indptr[i], ends[i]):
-            j = indices[k]
+            x = indices[k]
+            j = x ^ (x >> 31)  # `friend_id` without a branch: a dropped entry holds ~j
             fj = flags[j]
             if learn:
                 if fj & DISSENTER:
@@ -147,9 +132,8 @@ def rows(nudge_key, drop_key, indptr, ends, indices, flags, score32, expressed, 
                         o += 1.0
                 if fj & PUNISHED:
                     seen = True
-            if unfriend_p > 0.0 and ((fi | fj) & UNFRIENDABLE):
-                if tie_dropped(drop_key, i, j, fi, fj, ci, conformity[j], unfriend_p, drag_mode, non_drag):
-                    continue
+            if x < 0:
+                continue  # dropped this step (rare: a predictable branch)
             if w != k:
                 indices[w] = j
             w += 1
@@ -179,12 +163,12 @@ _KEEP_TABLE = 256
 
 @njit(parallel=True, cache=True)
 def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_drag, p_max, dropped, touched):
-    """Unfriending alone (for a workload with no other phase-8 rule), over the rows of the
-    agents that can be dropped only: the rule of `rows`, each droppable tie decided once by
+    """Unfriending (MODEL.md step 8.4), over the rows of the agents that can be dropped only:
+    each droppable tie decided once by
     its owner (the droppable end, the lower id when both are), which marks both entries
     dropped (the other found by binary search in the sorted row) and both rows touched;
-    `graph.prune` then closes up the touched rows. `dropped` counts the ties each owner
-    dropped.
+    `graph.prune` then closes up the touched rows, or `rows` closes up every row (it then
+    passes an empty `touched`). `dropped` counts the ties each owner dropped.
 
     Instead of a draw per tie, an owner row draws only where a drop can happen. Along the
     row, each entry k has two slots, "the friend drops me" (2k) and "I drop a droppable
@@ -199,7 +183,8 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
     if p_max <= 0.0:
         dropped[:] = 0
         return
-    keep = 1.0 - min(p_max, 1.0)
+    p_max = min(p_max, 1.0)  # a chance of 1 or more always drops
+    keep = 1.0 - p_max
     log_keep = math.log(keep) if keep > 0.0 else -np.inf
     keep_pow = np.empty(_KEEP_TABLE)  # (1 - p_max)^slots for short rows
     keep_pow[0] = 1.0
@@ -234,26 +219,36 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
                         if rng.uniform(key, i, 2 * c - 1) * p_max < q and indices[k] >= 0:
                             mark_dropped(indices, k)
                             mark_dropped(indices, find_entry(indptr, ends, indices, j, i))
-                            touched[i] = True
-                            touched[j] = True
+                            if len(touched):
+                                touched[i] = True
+                                touched[j] = True
                             lost += 1
                     u = rng.uniform(key, i, 2 * c)
         dropped[i] = lost
 
 
 def socialise(sim) -> None:
-    """Phase 8: sharing first (visibility), then nudges, fear learning and unfriending in one row pass."""
+    """Phase 8: sharing first (visibility), unfriending decided from the droppable agents' rows,
+    then nudges, fear learning and the ties left in one pass over every row."""
     st, pop, sc, g, ties = sim.state, sim.population, sim.scenario, sim.graph, sim.ties
     vis, so, ex, sp, fr = sc.policy.visibility, sc.behaviour.social, sc.behaviour.expression, sc.policy.speech, sc.policy.friends
     share(sim.key(rng.SHARE), st.score, st.enrolled, vis.share_threshold, so.share_probability, st.shared, sim.shared_now)
-    flag(st.enrolled, st.shared, vis.public, st.score, st.expressed_dissent, st.observed, st.punished, sp.tolerance,
-         vis.unfriend_threshold, fr.drag_threshold, vis.nudge_threshold, sim.flags, sim.score32, sim.nudged)
-    rows(sim.key(rng.NUDGE), sim.key(rng.UNFRIEND), g.indptr, g.ends, g.indices, sim.flags, sim.score32,
-         st.expressed_dissent, pop.conformity, sim.nudged,
-         so.nudge_probability, ex.learning_rate > 0.0, sp.severity, ex.learning_rate, ex.nudge_fear,
-         so.unfriend_probability, fr.mode == "drag", so.non_drag_factor, sim.score_centre, st.nudges,
-         st.perceived_surveillance, st.perceived_severity, sim.dropped_per_row, ties.friends, ties.enrolled_friends,
-         ties.friend_score_sum, ties.friend_score_sq)
+    droppable = flag(st.enrolled, st.shared, vis.public, st.score, st.expressed_dissent, st.observed, st.punished,
+                     sp.tolerance, vis.unfriend_threshold, fr.drag_threshold, vis.nudge_threshold, sim.flags, sim.score32,
+                     sim.nudged)
+    p = so.unfriend_probability
+    if droppable and p > 0.0:  # the highest drop chance bounds every tie's (`_drop_chance`)
+        p_max = p * sim.conformity_max * max(1.0, so.non_drag_factor)
+        unfriend(sim.key(rng.UNFRIEND), g.indptr, g.ends, g.indices, sim.flags, pop.conformity, p, fr.mode == "drag",
+                 so.non_drag_factor, p_max, sim.dropped_per_row, _NOBODY)
+    rows(sim.key(rng.NUDGE), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent, sim.nudged,
+         so.nudge_probability, ex.learning_rate > 0.0, sp.severity, ex.learning_rate, ex.nudge_fear, sim.score_centre,
+         st.nudges, st.perceived_surveillance, st.perceived_severity, sim.dropped_per_row, ties.friends,
+         ties.enrolled_friends, ties.friend_score_sum, ties.friend_score_sq)
+
+
+#: `unfriend`'s touched rows when `rows` closes up every row itself
+_NOBODY = np.zeros(0, np.bool_)
 
 
 class Ties:
@@ -270,12 +265,11 @@ class Ties:
 def count_ties(sim) -> None:
     """Fill `sim.ties` from the current graph and state without changing anything else (the
     phase-8 pass with every rule off): at set-up and after a restore."""
-    st, pop, g, ties = sim.state, sim.population, sim.graph, sim.ties
+    st, g, ties = sim.state, sim.graph, sim.ties
     n = st.size
     flag(st.enrolled, st.shared, True, st.score, st.expressed_dissent, st.observed, st.punished, np.inf, -np.inf,
          -np.inf, -np.inf, sim.flags, sim.score32, sim.nudged)
-    rows(np.uint64(0), np.uint64(0), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent,
-         pop.conformity, sim.nudged, 0.0, False, 0.0, 0.0,
-         0.0, 0.0, False, 1.0, sim.score_centre, np.zeros(n, np.int16), np.zeros(n, np.float32),
+    rows(np.uint64(0), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent, sim.nudged, 0.0,
+         False, 0.0, 0.0, 0.0, sim.score_centre, np.zeros(n, np.int16), np.zeros(n, np.float32),
          np.zeros(n, np.float32), np.zeros(n, np.int32), ties.friends, ties.enrolled_friends, ties.friend_score_sum,
          ties.friend_score_sq)
