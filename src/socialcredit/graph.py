@@ -161,8 +161,9 @@ def _copy_unique(indptr, indices, new_indptr):
 
 @njit(inline="always", cache=True)
 def friend_id(x):
-    """The friend id of a CSR entry; an entry marked dropped (`mark_dropped`) holds ~id."""
-    return x if x >= 0 else ~x
+    """The friend id of a CSR entry; an entry marked dropped (`mark_dropped`) holds ~id.
+    Branch-free: x >> 31 is 0 for an id and all ones for a mark."""
+    return x ^ (x >> 31)
 
 
 @njit(cache=True)

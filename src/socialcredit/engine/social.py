@@ -122,7 +122,7 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
         syy = 0.0
         for k in range(indptr[i], ends[i]):
             x = indices[k]
-            j = x ^ (x >> 31)  # `friend_id` without a branch: a dropped entry holds ~j
+            j = friend_id(x)  # a dropped entry holds ~j
             fj = flags[j]
             if learn:
                 if fj & DISSENTER:
