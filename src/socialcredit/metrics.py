@@ -219,7 +219,9 @@ def _histogram_stats(counts: np.ndarray, sums: np.ndarray, lo: float, width: flo
     total = float(sums.sum())
     if total <= 0:
         return out, float("nan")
-    weighted = float(np.dot(sums, before + (counts + 1) / 2.0))
+    # an elementwise product and NumPy's pairwise sum, not np.dot: BLAS would split the sum by its own
+    # thread count and leave its threads spinning on the cores the next compiled phase runs on
+    weighted = float((sums * (before + (counts + 1) / 2.0)).sum())
     return out, 2.0 * weighted / (n * total) - (n + 1.0) / n
 
 
