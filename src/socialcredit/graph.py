@@ -316,15 +316,15 @@ def _components(indptr, ends, indices):
 
 
 @njit(cache=True)
-def _top_down(indptr, ends, indices, level, frontier, size, depth, out):
+def _top_down(indptr, ends, indices, seen, frontier, size, out):
     """One BFS level from a frontier list (serial: used while the frontier is small)."""
     m = 0
     for f in range(size):
         u = frontier[f]
         for q in range(indptr[u], ends[u]):
             v = indices[q]
-            if level[v] < 0:
-                level[v] = depth + 1
+            if not seen[v]:
+                seen[v] = True
                 out[m] = v
                 m += 1
     return m
@@ -334,20 +334,22 @@ _BFS_CHUNK = 4096
 
 
 @njit(parallel=True, cache=True)
-def _bottom_up(indptr, ends, indices, level, depth):
-    """One BFS level, bottom up (Beamer et al. 2012): every unreached node looks for a
-    neighbour at `depth`. A node only ever changes from -1 to depth + 1, which no reader
-    compares with `depth`, so the levels come out the same whatever the threads do."""
-    n = len(level)
+def _sweep(indptr, ends, indices, seen):
+    """One sweep over the nodes not yet reached: each joins when any neighbour is reached,
+    including one reached earlier in the same sweep (bottom up as in Beamer et al. 2012,
+    without levels: only reachability is asked). A node only ever changes from unreached to
+    reached, so sweeping until one finds nobody gives the same set whatever the threads do.
+    One byte per node keeps the reads of the neighbours' marks in cache."""
+    n = len(seen)
     n_chunks = (n + _BFS_CHUNK - 1) // _BFS_CHUNK
     found = np.zeros(n_chunks, np.int64)
     for c in prange(n_chunks):
         m = 0
         for v in range(c * _BFS_CHUNK, min(n, (c + 1) * _BFS_CHUNK)):
-            if level[v] < 0:
+            if not seen[v]:
                 for q in range(indptr[v], ends[v]):
-                    if level[indices[q]] == depth:
-                        level[v] = depth + 1
+                    if seen[indices[q]]:
+                        seen[v] = True
                         m += 1
                         break
         found[c] = m
@@ -514,27 +516,23 @@ class FriendGraph:
         return int(count), labels
 
     def reach(self, start: int) -> np.ndarray:
-        """Nodes connected to `start` over the current ties (bool mask), by a direction-optimising
-        breadth-first search: top down while the frontier is small, then bottom up in
-        parallel over the nodes not yet reached."""
+        """Nodes connected to `start` over the current ties (bool mask): a breadth-first search
+        top down while the frontier is small, then parallel sweeps over the nodes not yet
+        reached until one finds nobody new."""
         n = self.n_nodes
-        level = np.full(n, -1, np.int32)
-        level[start] = 0
+        seen = np.zeros(n, np.bool_)
+        seen[start] = True
         frontier = np.empty(n, np.int32)
         following = np.empty(n, np.int32)
         frontier[0] = start
-        size, depth, bottom_up = 1, 0, False
-        while True:
-            if not bottom_up and size < max(n // 200, 1):
-                size = int(_top_down(self.indptr, self.ends, self.indices, level, frontier, size, depth, following))
-                frontier, following = following, frontier
-                found = size
-            else:
-                bottom_up = True
-                found = int(_bottom_up(self.indptr, self.ends, self.indices, level, depth))
-            if found == 0:
-                return level >= 0
-            depth += 1
+        size = 1
+        while 0 < size < max(n // 200, 1):
+            size = int(_top_down(self.indptr, self.ends, self.indices, seen, frontier, size, following))
+            frontier, following = following, frontier
+        if size > 0:
+            while _sweep(self.indptr, self.ends, self.indices, seen) > 0:
+                pass
+        return seen
 
     def giant_component(self, start: int | None = None) -> np.ndarray:
         """Membership of the largest connected component (bool mask; the one with the
