@@ -153,6 +153,27 @@ def test_purchases_follow_incentives():
         _poisson_ok(st.purchases[:, c].sum(), expected)
 
 
+def test_poisson_with_its_chance_of_none_given_is_the_same_draw():
+    """Consumption reads e^-lambda of the enrolled rates from set-up: the draws must not change."""
+    from numba import njit
+
+    from socialcredit.engine import consumption, rng
+
+    @njit
+    def both(key, rates, none, out):
+        for i in range(rates.shape[0]):
+            for k in range(rates.shape[1]):
+                out[i, k, 0] = rng.poisson(key, i, k, np.float64(rates[i, k]))
+                out[i, k, 1] = rng.poisson_none_given(key, i, k, np.float64(rates[i, k]), none[i, k])
+
+    gen = np.random.default_rng(3)
+    rates = np.concatenate([gen.lognormal(-1.5, 1.5, (20_000, 4)), np.array([[0.0, 1e-9, 59.9, 75.0]])]).astype(np.float32)
+    out = np.zeros(rates.shape + (2,), np.int64)
+    both(rng.key(1, 2, rng.CONSUMPTION), rates, consumption.chance_of_none(rates), out)
+    assert np.array_equal(out[..., 0], out[..., 1])
+    assert out[..., 0].max() > 5 and (out[..., 0] == 0).mean() > 0.3  # both branches of the search ran
+
+
 def test_good_deeds_and_travel_denials_match_rates():
     sim = _one_step()
     st, sc = sim.state, sim.scenario

@@ -8,6 +8,8 @@ channel is hypothetical, see docs/model.md).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -23,13 +25,31 @@ def incentive_rates(taste: np.ndarray, conformity: np.ndarray, points: np.ndarra
 
 
 @njit(parallel=True, cache=True)
-def consume(key, enrolled, taste, enrolled_rates, price, purchases, spending):
+def chance_of_none(rates):
+    """e^−λ for each fixed rate, by `math.exp` as `rng.poisson` computes it (so the draws
+    that read it are the same), once at set-up: most agents are enrolled most of a run."""
+    n, c = rates.shape
+    out = np.empty((n, c), np.float64)
+    for i in prange(n):
+        for k in range(c):
+            out[i, k] = math.exp(-np.float64(rates[i, k]))
+    return out
+
+
+@njit(parallel=True, cache=True)
+def consume(key, enrolled, taste, enrolled_rates, enrolled_none, price, purchases, spending):
+    """Purchases per category: Poisson(rate) with the taste as rate, or the incentive rate once
+    enrolled (its e^−λ from `chance_of_none`)."""
     n, c = taste.shape
     for i in prange(n):
         total = 0.0
-        rates = enrolled_rates if enrolled[i] else taste
+        e = enrolled[i]
         for k in range(c):
-            m = min(rng.poisson(key, i, k, np.float64(rates[i, k])), 32767)
+            if e:
+                m = rng.poisson_none_given(key, i, k, np.float64(enrolled_rates[i, k]), enrolled_none[i, k])
+            else:
+                m = rng.poisson(key, i, k, np.float64(taste[i, k]))
+            m = min(m, 32767)
             purchases[i, k] = m
             total += m * price[k]
         spending[i] = total
@@ -37,5 +57,5 @@ def consume(key, enrolled, taste, enrolled_rates, price, purchases, spending):
 
 def consume_all(sim) -> None:
     st, pop = sim.state, sim.population
-    consume(sim.key(rng.CONSUMPTION), st.enrolled, pop.taste, sim.enrolled_rates, sim.purchase_prices, st.purchases,
-            st.spending)
+    consume(sim.key(rng.CONSUMPTION), st.enrolled, pop.taste, sim.enrolled_rates, sim.enrolled_none, sim.purchase_prices,
+            st.purchases, st.spending)

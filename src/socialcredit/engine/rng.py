@@ -103,7 +103,24 @@ def poisson(key, agent, slot, lam):
     # margin keeps the decision exactly that of the comparison with e^−λ below
     if u < 1.0 - lam * (1.0 - lam * (0.5 - lam * (1.0 / 6.0))) - 1e-12:
         return 0
-    p = math.exp(-lam)
+    return _inversion(u, lam, math.exp(-lam))
+
+
+@njit(cache=True)
+def poisson_none_given(key, agent, slot, lam, none):
+    """`poisson` for a rate whose chance of no event, none = e^−lam (computed by `math.exp`),
+    is known in advance: the same draw, without the exponential."""
+    if lam <= 0.0:
+        return 0
+    if lam > 60.0:
+        return poisson(key, agent, slot, lam)
+    return _inversion(uniform(key, agent, slot), lam, none)
+
+
+@njit(inline="always", cache=True)
+def _inversion(u, lam, none):
+    """The smallest k with u ≤ P(X ≤ k), X ~ Poisson(lam), none = P(X = 0) (sequential search)."""
+    p = none
     f = p
     k = 0
     while u > f and k < 400:
