@@ -221,6 +221,48 @@ def test_reports_match_rates():
     assert st.reports_made.sum() == st.reports_true.sum() + st.reports_false.sum()
 
 
+def test_each_tie_reports_once_from_its_lower_end_as_a_direct_count_gives():
+    """reporting.report + add_marked against a direct count over every ordered pair of friends,
+    each deciding with its half of the pair's draw (MODEL.md step 5, docs/model.md 7.5)."""
+    from socialcredit.engine import reporting, rng
+    from socialcredit.graph import FriendGraph
+
+    gen = np.random.default_rng(11)
+    n = 400
+    edges = np.unique(np.sort(gen.integers(0, n, (3000, 2)), axis=1), axis=0)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    g = FriendGraph.from_edges(n, edges)
+    enrolled = gen.random(n) < 0.8
+    q = gen.uniform(0.0, 0.6, n).astype(np.float32)
+    critical = np.where(gen.random(n) < 0.5, gen.integers(1, 12, n), 0).astype(np.int16)
+    false_ratio = 0.3
+    exposure = np.where(critical > 0, critical, np.float32(false_ratio)).astype(np.float32)
+    view = np.empty(2 * n, np.float32)
+    view[0::2] = np.where(enrolled, q, -1.0)
+    view[1::2] = exposure
+    key = rng.key(4, 9, rng.REPORTING)
+    counts = np.full((3, n), -7, np.int32)  # overwritten, never added to
+    marks = np.full(g.n_entries, 255, np.uint8)
+    marked = np.zeros(n, np.bool_)
+    reporting.report(key, g.indptr, g.ends, g.indices, view, critical, false_ratio, counts[0], counts[1], counts[2],
+                     marks, marked)
+    reporting.add_marked(g.indptr, g.ends, g.indices, critical, marks, marked, counts[0], counts[1], counts[2])
+
+    made, true_r, false_r = np.zeros(n, int), np.zeros(n, int), np.zeros(n, int)
+    for lo, hi in edges:
+        if not (enrolled[lo] and enrolled[hi]):
+            continue
+        u_lo_on_hi, u_hi_on_lo = rng.pair_uniforms(key, lo, hi)
+        for reporter, target, u in ((lo, hi, u_lo_on_hi), (hi, lo, u_hi_on_lo)):
+            if u < reporting.chance(float(q[reporter]), int(critical[target]), false_ratio):
+                made[reporter] += 1
+                (true_r if critical[target] > 0 else false_r)[target] += 1
+    assert made.sum() > 100 and true_r.sum() > 50 and false_r.sum() > 20
+    np.testing.assert_array_equal(counts[0], made)
+    np.testing.assert_array_equal(counts[1], true_r)
+    np.testing.assert_array_equal(counts[2], false_r)
+
+
 # --- properties ------------------------------------------------------------------------------
 
 

@@ -101,8 +101,12 @@ class Simulation:
         self.shared_now = np.zeros(n, np.bool_)
         self.flags = np.zeros(n, np.uint8)  # what friends read of each agent in phases 5-6 and 8
         self.score32 = np.zeros(n, np.float32)
-        self.report_chance = np.zeros(n, np.float32)
-        self.exposure = np.zeros(n, np.float32)  # bounds the chance of being reported (scoring.friend_flags)
+        self.report_view = np.zeros(2 * n, np.float32)  # report chance and exposure (scoring.friend_flags)
+        # phase 5's work: reports made, true and false reports received (reporting.report), the
+        # marks it leaves on tie entries for the higher ends, and which rows hold any
+        self.report_counts = np.zeros((3, n), np.int32)
+        self.report_marks = np.zeros(len(self.graph.indices), np.uint8)
+        self.report_marked = np.zeros(n, np.bool_)
         self.nudged = np.zeros(n, np.bool_)
         self.conformity_max = float(self.population.conformity.max(initial=0.0))  # bounds drop chances (phase 8)
         self.score_centre = float(pol.baseline.mean)  # scores are centred here for the assortativity sums

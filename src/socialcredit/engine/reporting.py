@@ -6,16 +6,27 @@ c_j is the number of j's critical posts and q_i = min(1, propensity_i · reward 
 reported with probability q_i · false_report_ratio. True reports count as observations by
 the authority.
 
-Reports travel along ties and only read start-of-step values, so they are counted in the
-same pass over each agent's row as the friend term of the score (`scoring.update`): row i
-counts the reports it makes and the reports it receives. The two directions of a tie use
-the two halves of one counter-based draw of the pair (`rng.pair_uniforms`), which both rows
-compute alike, so the pass needs no shared writes.
+Each tie between enrolled agents is decided once, by the row of its lower end (`report`):
+the two directions use the two halves of one counter-based draw of the pair
+(`rng.pair_uniforms`), so a tie costs one hash and one read of the other end's report
+chance, exposure and posts. The lower end's counts are written by its own row; what the
+higher end made or received is left as a mark on the entry and added afterwards
+(`add_marked`), serially: reports are rare (about 1 tie end in 140 in the default preset),
+and integer counts do not depend on the order of the additions. Phase 6 (`scoring.update`)
+reads the counts.
 """
 
 from __future__ import annotations
 
-from numba import njit
+import numpy as np
+from numba import njit, prange
+
+from .. import prefetch
+from . import rng
+
+#: what a tie's entry in its lower end's row records for the higher end: it was reported
+#: by the lower end; it reported the lower end
+REPORTED, REPORTER = 1, 2
 
 def active(informants, reward: float) -> bool:
     """Reporting runs only when both the informants' sensitivity and the reward are positive."""
@@ -42,3 +53,70 @@ def chance(q, critical, false_ratio):
             miss = keep ** critical
         return 1.0 - miss
     return q * false_ratio
+
+
+@njit(parallel=True, cache=True)
+def report(key, indptr, ends, indices, report_view, critical, false_ratio, made, received_true, received_false, marks,
+           marked):
+    """Every tie between enrolled agents, from the row of its lower end i: i reports j with the
+    chance `chance(q_i, c_j)`, j reports i with `chance(q_j, c_i)`, each from its half of the
+    pair's draw. `report_view` holds (q, exposure) per agent, q < 0 for one not enrolled
+    (`scoring.friend_flags`). The bound q · exposure ≥ chance is tested first, so the exact
+    chance (and the friend's posts) are read only for the few draws below it.
+
+    Row i writes its own counts (made, received_true / received_false by its own posts) and,
+    on each entry k to a higher friend, `marks[k]` (REPORTED, REPORTER bits); `marked[i]`
+    says whether any entry of the row holds a mark for `add_marked`."""
+    n = len(marked)
+    for i in prange(n):
+        made_i = 0
+        true_i = 0
+        false_i = 0
+        any_mark = False
+        q_i = np.float64(report_view[2 * i])
+        if q_i >= 0.0:
+            c_i = critical[i]
+            e_i = np.float64(report_view[2 * i + 1])
+            for k in range(indptr[i], ends[i]):
+                prefetch.ahead_pair(report_view, indices, k)
+                j = indices[k]
+                if j <= i:
+                    continue  # decided by j's row
+                mark = 0
+                q_j = np.float64(report_view[2 * j])
+                if q_j >= 0.0:
+                    u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
+                    if u_out < q_i * np.float64(report_view[2 * j + 1]) and u_out < chance(q_i, critical[j], false_ratio):
+                        made_i += 1
+                        mark |= REPORTED
+                    if u_in < q_j * e_i and u_in < chance(q_j, c_i, false_ratio):
+                        if c_i > 0:
+                            true_i += 1
+                        else:
+                            false_i += 1
+                        mark |= REPORTER
+                marks[k] = mark
+                any_mark |= mark != 0
+        made[i] = made_i
+        received_true[i] = true_i
+        received_false[i] = false_i
+        marked[i] = any_mark
+
+
+@njit(cache=True)
+def add_marked(indptr, ends, indices, critical, marks, marked, made, received_true, received_false):
+    """The higher ends' part of `report`: each marked entry adds a report received (true when
+    the friend has critical posts) or made to the friend it points to."""
+    for i in range(len(marked)):
+        if marked[i]:
+            for k in range(indptr[i], ends[i]):
+                j = indices[k]
+                if j > i:  # the entries `report` wrote this step
+                    mark = marks[k]
+                    if mark & REPORTED:
+                        if critical[j] > 0:
+                            received_true[j] += 1
+                        else:
+                            received_false[j] += 1
+                    if mark & REPORTER:
+                        made[j] += 1

@@ -1,4 +1,4 @@
-"""Phase 6: the score update, exactly MODEL.md step 6 (with phase 5's reports in the same pass).
+"""Phase 6: the score update, exactly MODEL.md step 6 (after phase 5's reports).
 
 For each enrolled agent i:
   B_i = Σ_e points_e · n_{i,e}                       (this step's events)
@@ -11,11 +11,10 @@ With every event off and mode `average` this is the Friedkin–Johnsen model (Fr
 Johnsen 1990). Friends' scores are read at the start of the step; unenrolled agents keep
 their score (they are not scored).
 
-Reports (phase 5), the dissent sanction they can trigger, and the friend term all read
-start-of-step values along the same ties, so they are computed in one pass over each
-agent's row: the graph is walked once for phases 5 and 6 together. A row reads a friend's
-enrolment and drag status from one flag byte (`friend_flags`), and its report chance and
-critical posts only when reports are on.
+Reports (phase 5) are decided first, once per tie, by `reporting.report`; the dissent
+sanction they can trigger and the friend term then come from one pass over each agent's
+row (`update`). A row reads a friend's enrolment and drag status from one flag byte
+(`friend_flags`).
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .. import prefetch
 from . import reporting, rng
 
 OFF, AVERAGE, DRAG = 0, 1, 2
@@ -59,11 +59,12 @@ def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases,
 
 
 @njit(parallel=True, cache=True)
-def friend_flags(enrolled, score, drag_threshold, informant, q_scale, critical, false_ratio, flags, q, exposure):
+def friend_flags(enrolled, score, drag_threshold, informant, q_scale, critical, false_ratio, flags, report_view):
     """What friends read of each agent in phases 5-6, from start-of-step values: flag bits,
-    the per-post report chance q = min(1, κ · scale), and the exposure that bounds the
-    chance of being reported, q · exposure ≥ `reporting.chance` (critical posts, or the
-    false-report ratio without any; float32, which rounds the ratio up or exactly)."""
+    and side by side in `report_view` (so one cache line serves both; float32) the per-post
+    report chance q = min(1, κ · scale), −1 for an agent not enrolled, and the exposure that
+    bounds the chance of being reported, q · exposure ≥ `reporting.chance` (critical posts,
+    or the false-report ratio without any; float32 rounds the ratio up or exactly)."""
     for i in prange(len(score)):
         f = 0
         if enrolled[i]:
@@ -71,9 +72,9 @@ def friend_flags(enrolled, score, drag_threshold, informant, q_scale, critical, 
             if score[i] < drag_threshold:
                 f |= DRAGS
         flags[i] = f
-        q[i] = min(1.0, informant[i] * q_scale)
+        report_view[2 * i] = min(1.0, informant[i] * q_scale) if enrolled[i] else -1.0
         c = critical[i]
-        exposure[i] = c if c > 0 else _rounded_up32(false_ratio)
+        report_view[2 * i + 1] = c if c > 0 else _rounded_up32(false_ratio)
 
 
 @njit(inline="always", cache=True)
@@ -100,10 +101,12 @@ def friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i):
     total = 0.0
     if everyone:
         for k in range(lo, hi):
+            prefetch.ahead(score, indices, k)
             total += score[indices[k]]
         return total, hi - lo
     count = 0
     for k in range(lo, hi):
+        prefetch.ahead(score, indices, k)
         j = indices[k]
         if enrolled[j]:
             total += score[j]
@@ -112,66 +115,38 @@ def friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i):
 
 
 @njit(inline="always", cache=True)
-def friend_flag_terms(indptr, ends, indices, flags, q, exposure, critical, reports_on, key, false_ratio, i):
-    """(friends below the drag threshold, reports made, true and false reports received) over
-    i's enrolled friends, from one flag byte per friend and, when reports are on, their report
-    chance and exposure (MODEL.md step 5; `reporting.chance`, one pair draw per tie)."""
+def friends_dragging(indptr, ends, indices, flags, i):
+    """#{j ∈ F(i), enrolled: s_j < θ}, from one flag byte per friend (MODEL.md step 6, mode drag)."""
     low = 0
-    made = 0
-    true_rep = 0
-    false_rep = 0
-    q_i = np.float64(q[i]) if reports_on else 0.0
-    c_i = critical[i] if reports_on else 0
-    in_scale = np.float64(exposure[i]) if reports_on else 0.0
     for k in range(indptr[i], ends[i]):
-        j = indices[k]
-        fj = flags[j]
-        if not (fj & ENROLLED):
-            continue
-        if fj & DRAGS:
+        prefetch.ahead(flags, indices, k)
+        fj = flags[indices[k]]
+        if (fj & ENROLLED) and (fj & DRAGS):
             low += 1
-        if reports_on:
-            # one hash of the unordered pair, whichever end computes it
-            if i < j:
-                u_out, u_in = rng.pair_uniforms(key, i, j)
-            else:
-                u_in, u_out = rng.pair_uniforms(key, j, i)
-            # q·c bounds 1 − (1 − q)^c (Bernoulli's inequality): the exact chance only below it.
-            # The bound reads the friend's exposure (no branch on its posts, which mispredicted
-            # for 4 ties in 10); its posts are read only when the bound is passed.
-            if u_out < q_i * np.float64(exposure[j]):
-                if u_out < reporting.chance(q_i, critical[j], false_ratio):
-                    made += 1
-            q_j = np.float64(q[j])
-            if u_in < q_j * in_scale:
-                if u_in < reporting.chance(q_j, c_i, false_ratio):
-                    if c_i > 0:
-                        true_rep += 1
-                    else:
-                        false_rep += 1
-    return low, made, true_rep, false_rep
+    return low
 
 
 @njit(parallel=True, cache=True)
 def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, s_min, s_max,
-           out, flags, q, exposure, critical, reports, made_out, true_out, false_out, observed, times_reported, sanction,
-           expressed, punished, penalty, times_punished):
-    """Phases 5-6 for every agent in one pass over its row (MODEL.md steps 5 and 6).
+           out, flags, reports, made, received_true, received_false, made_out, true_out, false_out, observed,
+           times_reported, sanction, expressed, punished, penalty, times_punished):
+    """Phase 6 for every agent in one pass over its row, with the points of phase 5's reports
+    and the dissent sanction (MODEL.md steps 5 and 6).
 
     Row i's friends are indices[indptr[i]:ends[i]] (`FriendGraph`). friends = (mode, weight w, drag penalty p,
     alone_self): `alone_self` only changes agents without enrolled friends in mode `average`:
     False keeps f_i = r_i (MODEL.md); True takes the friend mean to be s_i itself (the
     sc-core benchmark). Mode `average` reads the friends' scores (`friend_mean_terms`), mode
-    `drag` and the reports their `flags` (`friend_flag_terms`).
-    reports = (on, key, false ratio, points per report made, points per report received):
-    when on, row i counts the reports it makes and receives into made_out, true_out and
-    false_out; a true report marks i observed. sanction = (on, τ, ψ, proportional, points per unit ψ): an observed enrolled
+    `drag` their `flags` (`friends_dragging`).
+    reports = (on, points per report made, points per report received): when on, the
+    reports i made and received this step are in made, received_true and received_false
+    (`reporting.report`); they are stored into made_out, true_out and false_out, and a true
+    report marks i observed. sanction = (on, τ, ψ, proportional, points per unit ψ): an observed enrolled
     agent with a > τ is punished. B_i = points_i + report points − sanction.
     """
     mode, weight, drag_penalty, alone_self = friends
-    rep_on, key, false_ratio, pts_made, pts_received = reports
+    rep_on, pts_made, pts_received = reports
     sanction_on, tau, severity, proportional, points_per_severity = sanction
-    use_flags = rep_on or mode == DRAG
     n = len(score)
     everyone = True
     for i in range(n):
@@ -193,23 +168,22 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
         total = 0.0
         count = 0
         low = 0
-        made = 0
-        true_rep = 0
-        false_rep = 0
         if mode == AVERAGE:
             total, count = friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i)
-        if use_flags:
-            low, made, true_rep, false_rep = friend_flag_terms(indptr, ends, indices, flags, q, exposure, critical,
-                                                               rep_on, key, false_ratio, i)
+        elif mode == DRAG:
+            low = friends_dragging(indptr, ends, indices, flags, i)
         b = points[i]
         if rep_on:
-            made_out[i] = min(made, 32767)
+            made_i = made[i]
+            true_rep = received_true[i]
+            false_rep = received_false[i]
+            made_out[i] = min(made_i, 32767)
             true_out[i] = min(true_rep, 32767)
             false_out[i] = min(false_rep, 32767)
             times_reported[i] += true_rep + false_rep
             if true_rep > 0:
                 observed[i] = True
-            b += pts_made * made + pts_received * (true_rep + false_rep)
+            b += pts_made * made_i + pts_received * (true_rep + false_rep)
         if sanction_on:
             p = observed[i] and expressed[i] > tau
             punished[i] = p
@@ -233,8 +207,8 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
 
 
 def score_all(sim) -> None:
-    """Phases 5-6: this step's own event points, then reports, the dissent sanction and the
-    score update in one pass over the rows."""
+    """Phases 5-6: this step's own event points, the reports (`reporting.report`), then the
+    dissent sanction and the score update in one pass over the rows."""
     st, g, pop, pol = sim.state, sim.graph, sim.population, sim.scenario.policy
     sp, fr, inf = pol.speech, pol.friends, pol.informants
     event_points(st.enrolled, sim.points, sim.purchase_points, st.critical_posts, st.pro_state_posts, st.purchases,
@@ -244,15 +218,23 @@ def score_all(sim) -> None:
     mode = MODES[fr.mode]
     if reports_on or mode == DRAG:
         friend_flags(st.enrolled, st.score, fr.drag_threshold, pop.informant, reporting.propensity_scale(inf, reward),
-                     st.critical_posts, float(inf.false_report_ratio), sim.flags, sim.report_chance, sim.exposure)
-    if not reports_on:
+                     st.critical_posts, float(inf.false_report_ratio), sim.flags, sim.report_view)
+    counts = sim.report_counts
+    if reports_on:
+        if len(sim.report_marks) != len(g.indices):
+            sim.report_marks = np.zeros(len(g.indices), np.uint8)
+        reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.report_view, st.critical_posts,
+                         float(inf.false_report_ratio), counts[0], counts[1], counts[2], sim.report_marks,
+                         sim.report_marked)
+        reporting.add_marked(g.indptr, g.ends, g.indices, st.critical_posts, sim.report_marks, sim.report_marked, counts[0],
+                             counts[1], counts[2])
+    else:
         st.reports_made[:] = 0
         st.reports_true[:] = 0
         st.reports_false[:] = 0
     update(g.indptr, g.ends, g.indices, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
            (mode, float(fr.weight), float(fr.drag_penalty), False), pol.score_min, pol.score_max, sim.next_score,
-           sim.flags, sim.report_chance, sim.exposure, st.critical_posts, (reports_on, sim.key(rng.REPORTING), float(inf.false_report_ratio), float(reward),
-                             float(pol.points.report_received)),
+           sim.flags, (reports_on, float(reward), float(pol.points.report_received)), counts[0], counts[1], counts[2],
            st.reports_made, st.reports_true, st.reports_false, st.observed, st.times_reported,
            (sp.severity > 0.0, float(sp.tolerance), float(sp.severity), sp.punishment == "proportional",
             float(sp.points_per_severity)),
