@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
+from . import prefetch
+
 __all__ = [
     "EdgeListError",
     "FriendGraph",
@@ -348,6 +350,7 @@ def _sweep(indptr, ends, indices, seen):
         for v in range(c * _BFS_CHUNK, min(n, (c + 1) * _BFS_CHUNK)):
             if not seen[v]:
                 for q in range(indptr[v], ends[v]):
+                    prefetch.ahead(seen, indices, q)
                     if seen[indices[q]]:
                         seen[v] = True
                         m += 1

@@ -23,6 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .. import prefetch
 from ..graph import find_entry, friend_id, mark_dropped
 from . import expression, rng
 
@@ -121,6 +122,8 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
         sy = 0.0
         syy = 0.0
         for k in range(indptr[i], ends[i]):
+            prefetch.ahead(flags, indices, k)
+            prefetch.ahead(score32, indices, k)
             x = indices[k]
             j = friend_id(x)  # a dropped entry holds ~j
             fj = flags[j]
