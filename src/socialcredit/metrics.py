@@ -5,7 +5,7 @@ chunks, so the reduction order (and therefore every bit of the result) never dep
 the thread count. The tie statistics (degrees, isolated agents, the sums behind the score
 assortativity) come from what phase 8's pass over the rows left in `sim.ties`, so the
 record does not walk the graph again. Distributions (quantiles, Gini) come from sorted
-copies or histograms; the giant component from a breadth-first search from a
+copies or histograms; the giant component from a search (`FriendGraph.reach`) from a
 best-connected agent (union-find when that does not reach half the population),
 recomputed only when ties were lost since the last one.
 """
