@@ -241,12 +241,11 @@ def test_each_tie_reports_once_from_its_lower_end_as_a_direct_count_gives():
     view[0::2] = np.where(enrolled, q, -1.0)
     view[1::2] = exposure
     key = rng.key(4, 9, rng.REPORTING)
-    counts = np.full((3, n), -7, np.int32)  # overwritten, never added to
+    counts = np.full((n, 3), -7, np.int32)  # overwritten, never added to
     marks = np.full(g.n_entries, 255, np.uint8)
     marked = np.zeros(n, np.bool_)
-    reporting.report(key, g.indptr, g.ends, g.indices, view, critical, false_ratio, counts[0], counts[1], counts[2],
-                     marks, marked)
-    reporting.add_marked(g.indptr, g.ends, g.indices, critical, marks, marked, counts[0], counts[1], counts[2])
+    reporting.report(key, g.indptr, g.ends, g.indices, view, critical, false_ratio, counts, marks, marked)
+    reporting.add_marked(g.indptr, g.ends, g.indices, marks, marked, counts)
 
     made, true_r, false_r = np.zeros(n, int), np.zeros(n, int), np.zeros(n, int)
     for lo, hi in edges:
@@ -258,9 +257,9 @@ def test_each_tie_reports_once_from_its_lower_end_as_a_direct_count_gives():
                 made[reporter] += 1
                 (true_r if critical[target] > 0 else false_r)[target] += 1
     assert made.sum() > 100 and true_r.sum() > 50 and false_r.sum() > 20
-    np.testing.assert_array_equal(counts[0], made)
-    np.testing.assert_array_equal(counts[1], true_r)
-    np.testing.assert_array_equal(counts[2], false_r)
+    np.testing.assert_array_equal(counts[:, reporting.MADE], made)
+    np.testing.assert_array_equal(counts[:, reporting.RECEIVED_TRUE], true_r)
+    np.testing.assert_array_equal(counts[:, reporting.RECEIVED_FALSE], false_r)
 
 
 # --- properties ------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ class Simulation:
         self.report_view = np.zeros(2 * n, np.float32)  # report chance and exposure (scoring.friend_flags)
         # phase 5's work: reports made, true and false reports received (reporting.report), the
         # marks it leaves on tie entries for the higher ends, and which rows hold any
-        self.report_counts = np.zeros((3, n), np.int32)
+        self.report_counts = np.zeros((n, 3), np.int32)
         self.report_marks = np.zeros(len(self.graph.indices), np.uint8)
         self.report_marked = np.zeros(n, np.bool_)
         self.nudged = np.zeros(n, np.bool_)

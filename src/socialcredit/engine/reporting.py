@@ -24,9 +24,11 @@ from numba import njit, prange
 from .. import prefetch
 from . import rng
 
-#: what a tie's entry in its lower end's row records for the higher end: it was reported
-#: by the lower end; it reported the lower end
-REPORTED, REPORTER = 1, 2
+#: what a tie's entry in its lower end's row records for the higher end: it was reported by
+#: the lower end, truly (it has critical posts) or falsely; it reported the lower end
+REPORTED_TRUE, REPORTED_FALSE, REPORTER = 1, 2, 4
+#: columns of the per-agent counts (an N x 3 array, so one agent's counts share a cache line)
+MADE, RECEIVED_TRUE, RECEIVED_FALSE = 0, 1, 2
 
 def active(informants, reward: float) -> bool:
     """Reporting runs only when both the informants' sensitivity and the reward are positive."""
@@ -56,17 +58,17 @@ def chance(q, critical, false_ratio):
 
 
 @njit(parallel=True, cache=True)
-def report(key, indptr, ends, indices, report_view, critical, false_ratio, made, received_true, received_false, marks,
-           marked):
+def report(key, indptr, ends, indices, report_view, critical, false_ratio, counts, marks, marked):
     """Every tie between enrolled agents, from the row of its lower end i: i reports j with the
     chance `chance(q_i, c_j)`, j reports i with `chance(q_j, c_i)`, each from its half of the
     pair's draw. `report_view` holds (q, exposure) per agent, q < 0 for one not enrolled
     (`scoring.friend_flags`). The bound q · exposure ≥ chance is tested first, so the exact
     chance (and the friend's posts) are read only for the few draws below it.
 
-    Row i writes its own counts (made, received_true / received_false by its own posts) and,
-    on each entry k to a higher friend, `marks[k]` (REPORTED, REPORTER bits); `marked[i]`
-    says whether any entry of the row holds a mark for `add_marked`."""
+    Row i writes its own counts (row i of `counts`: MADE, RECEIVED_TRUE / RECEIVED_FALSE by
+    its own posts) and, on each entry k to a higher friend, `marks[k]` (REPORTED_TRUE or
+    REPORTED_FALSE by the friend's posts, REPORTER bits); `marked[i]` says whether any entry
+    of the row holds a mark for `add_marked`."""
     n = len(marked)
     for i in prange(n):
         made_i = 0
@@ -86,9 +88,11 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, made,
                 q_j = np.float64(report_view[2 * j])
                 if q_j >= 0.0:
                     u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
-                    if u_out < q_i * np.float64(report_view[2 * j + 1]) and u_out < chance(q_i, critical[j], false_ratio):
-                        made_i += 1
-                        mark |= REPORTED
+                    if u_out < q_i * np.float64(report_view[2 * j + 1]):
+                        c_j = critical[j]
+                        if u_out < chance(q_i, c_j, false_ratio):
+                            made_i += 1
+                            mark |= REPORTED_TRUE if c_j > 0 else REPORTED_FALSE
                     if u_in < q_j * e_i and u_in < chance(q_j, c_i, false_ratio):
                         if c_i > 0:
                             true_i += 1
@@ -97,26 +101,25 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, made,
                         mark |= REPORTER
                 marks[k] = mark
                 any_mark |= mark != 0
-        made[i] = made_i
-        received_true[i] = true_i
-        received_false[i] = false_i
+        counts[i, MADE] = made_i
+        counts[i, RECEIVED_TRUE] = true_i
+        counts[i, RECEIVED_FALSE] = false_i
         marked[i] = any_mark
 
 
 @njit(cache=True)
-def add_marked(indptr, ends, indices, critical, marks, marked, made, received_true, received_false):
-    """The higher ends' part of `report`: each marked entry adds a report received (true when
-    the friend has critical posts) or made to the friend it points to."""
+def add_marked(indptr, ends, indices, marks, marked, counts):
+    """The higher ends' part of `report`: each marked entry adds a report received (true or
+    false) or made to the friend it points to: one place in memory per friend."""
     for i in range(len(marked)):
         if marked[i]:
             for k in range(indptr[i], ends[i]):
                 j = indices[k]
                 if j > i:  # the entries `report` wrote this step
                     mark = marks[k]
-                    if mark & REPORTED:
-                        if critical[j] > 0:
-                            received_true[j] += 1
-                        else:
-                            received_false[j] += 1
+                    if mark & REPORTED_TRUE:
+                        counts[j, RECEIVED_TRUE] += 1
+                    if mark & REPORTED_FALSE:
+                        counts[j, RECEIVED_FALSE] += 1
                     if mark & REPORTER:
-                        made[j] += 1
+                        counts[j, MADE] += 1

@@ -128,7 +128,7 @@ def friends_dragging(indptr, ends, indices, flags, i):
 
 @njit(parallel=True, cache=True)
 def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, s_min, s_max,
-           out, flags, reports, made, received_true, received_false, made_out, true_out, false_out, observed,
+           out, flags, reports, counts, made_out, true_out, false_out, observed,
            times_reported, sanction, expressed, punished, penalty, times_punished):
     """Phase 6 for every agent in one pass over its row, with the points of phase 5's reports
     and the dissent sanction (MODEL.md steps 5 and 6).
@@ -139,8 +139,8 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
     sc-core benchmark). Mode `average` reads the friends' scores (`friend_mean_terms`), mode
     `drag` their `flags` (`friends_dragging`).
     reports = (on, points per report made, points per report received): when on, the
-    reports i made and received this step are in made, received_true and received_false
-    (`reporting.report`); they are stored into made_out, true_out and false_out, and a true
+    reports i made and received this step are in row i of `counts` (`reporting.report`:
+    MADE, RECEIVED_TRUE, RECEIVED_FALSE); they are stored into made_out, true_out and false_out, and a true
     report marks i observed. sanction = (on, τ, ψ, proportional, points per unit ψ): an observed enrolled
     agent with a > τ is punished. B_i = points_i + report points − sanction.
     """
@@ -174,9 +174,9 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
             low = friends_dragging(indptr, ends, indices, flags, i)
         b = points[i]
         if rep_on:
-            made_i = made[i]
-            true_rep = received_true[i]
-            false_rep = received_false[i]
+            made_i = counts[i, reporting.MADE]
+            true_rep = counts[i, reporting.RECEIVED_TRUE]
+            false_rep = counts[i, reporting.RECEIVED_FALSE]
             made_out[i] = min(made_i, 32767)
             true_out[i] = min(true_rep, 32767)
             false_out[i] = min(false_rep, 32767)
@@ -224,17 +224,16 @@ def score_all(sim) -> None:
         if len(sim.report_marks) != len(g.indices):
             sim.report_marks = np.zeros(len(g.indices), np.uint8)
         reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.report_view, st.critical_posts,
-                         float(inf.false_report_ratio), counts[0], counts[1], counts[2], sim.report_marks,
+                         float(inf.false_report_ratio), counts, sim.report_marks,
                          sim.report_marked)
-        reporting.add_marked(g.indptr, g.ends, g.indices, st.critical_posts, sim.report_marks, sim.report_marked, counts[0],
-                             counts[1], counts[2])
+        reporting.add_marked(g.indptr, g.ends, g.indices, sim.report_marks, sim.report_marked, counts)
     else:
         st.reports_made[:] = 0
         st.reports_true[:] = 0
         st.reports_false[:] = 0
     update(g.indptr, g.ends, g.indices, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
            (mode, float(fr.weight), float(fr.drag_penalty), False), pol.score_min, pol.score_max, sim.next_score,
-           sim.flags, (reports_on, float(reward), float(pol.points.report_received)), counts[0], counts[1], counts[2],
+           sim.flags, (reports_on, float(reward), float(pol.points.report_received)), counts,
            st.reports_made, st.reports_true, st.reports_false, st.observed, st.times_reported,
            (sp.severity > 0.0, float(sp.tolerance), float(sp.severity), sp.punishment == "proportional",
             float(sp.points_per_severity)),
