@@ -65,71 +65,127 @@ def _group_sums(group, n_groups, n_tiers, friends, enrolled_friends, friend_scor
     out = np.zeros((n_chunks, n_groups, _K + n_tiers))
     for c in prange(n_chunks):
         acc = out[c]
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            a = acc[group[i]]
-            e = enrolled[i]
-            s = score[i]
-            a[0] += 1.0
-            row = n_tiers
-            if e:
-                row = tier[i]
-                a[1] += 1.0
-                a[3] += s
-                a[4] += s * s
-                if tier[i] != previous_tier[i]:
-                    a[5] += 1.0
-                a[_K + tier[i]] += 1.0
-            if blacklisted[i]:
-                a[2] += 1.0
-            d = dissent[i]
-            x = expressed[i]
-            a[6] += d
-            a[7] += x
-            a[8 + expression_class(d, x, tolerance)] += 1.0  # compliant, self-censoring, defiant
-            a[11] += perc_nu[i]
-            a[12] += perc_psi[i]
-            a[13] += critical[i]
-            a[14] += pro_state[i]
-            a[15] += rep_true[i]
-            a[16] += rep_false[i]
-            a[17] += punished[i]
-            a[18] += travel_denied[i]
-            a[19] += loan_denied[i]
-            if table[row, INTERNET] < 1.0:
-                a[20] += 1.0
-            jobs = table[row, JOBS]
-            if blacklisted[i] and bl_enabled and bl_jobs < jobs:
-                jobs = bl_jobs
-            if jobs < 1.0:
-                a[21] += 1.0
-            a[22] += wealth[i]
-            a[23] += income[i]
-            a[24] += welfare[i]
-            if loan_remaining[i] > 0.0:
-                a[25] += 1.0
-            a[26] += repaid[i]
-            a[27] += missed[i]
-            a[28] += judgment[i]
-            a[29] += bl_entry[i]
-            a[30] += bl_exit[i]
-            a[31] += dropped[i]
-            a[32] += nudges[i]
-            a[33] += shared_now[i]
-            # ties left after this step's unfriending, as phase 8 counted them (engine.social.rows)
-            deg = friends[i]
-            a[34] += deg
-            if deg == 0:
-                a[35] += 1.0
-            if e:
-                cnt = enrolled_friends[i]
-                xi = np.float64(np.float32(s)) - centre  # as friends see it (float32, engine.social.flag)
-                sy = friend_score_sum[i]
-                a[36] += cnt
-                a[37] += cnt * xi
-                a[38] += cnt * xi * xi
-                a[39] += sy
-                a[40] += friend_score_sq[i]
-                a[41] += xi * sy
+        lo = c * CHUNK
+        hi = min(n, lo + CHUNK)
+        # one group at a time, in local accumulators the compiler keeps in registers (an
+        # accumulator row chosen by each agent's group would be read and written in memory
+        # for every agent); each group's additions happen in the same order as in one pass
+        for g in range(n_groups):
+            s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s11 = s12 = s13 = s14 = s15 = s16 = s17 = s18 = s19 = s20 = s21 = s22 = s23 = s24 = s25 = s26 = s27 = s28 = s29 = s30 = s31 = s32 = s33 = s34 = s35 = s36 = s37 = s38 = s39 = s40 = s41 = 0.0
+            for i in range(lo, hi):
+                if group[i] != g:
+                    continue
+                e = enrolled[i]
+                s = score[i]
+                s0 += 1.0
+                row = n_tiers
+                if e:
+                    row = tier[i]
+                    s1 += 1.0
+                    s3 += s
+                    s4 += s * s
+                    if tier[i] != previous_tier[i]:
+                        s5 += 1.0
+                    acc[g, _K + tier[i]] += 1.0
+                if blacklisted[i]:
+                    s2 += 1.0
+                d = dissent[i]
+                x = expressed[i]
+                s6 += d
+                s7 += x
+                cls = expression_class(d, x, tolerance)  # compliant, self-censoring, defiant
+                if cls == 0:
+                    s8 += 1.0
+                elif cls == 1:
+                    s9 += 1.0
+                else:
+                    s10 += 1.0
+                s11 += perc_nu[i]
+                s12 += perc_psi[i]
+                s13 += critical[i]
+                s14 += pro_state[i]
+                s15 += rep_true[i]
+                s16 += rep_false[i]
+                s17 += punished[i]
+                s18 += travel_denied[i]
+                s19 += loan_denied[i]
+                if table[row, INTERNET] < 1.0:
+                    s20 += 1.0
+                jobs = table[row, JOBS]
+                if blacklisted[i] and bl_enabled and bl_jobs < jobs:
+                    jobs = bl_jobs
+                if jobs < 1.0:
+                    s21 += 1.0
+                s22 += wealth[i]
+                s23 += income[i]
+                s24 += welfare[i]
+                if loan_remaining[i] > 0.0:
+                    s25 += 1.0
+                s26 += repaid[i]
+                s27 += missed[i]
+                s28 += judgment[i]
+                s29 += bl_entry[i]
+                s30 += bl_exit[i]
+                s31 += dropped[i]
+                s32 += nudges[i]
+                s33 += shared_now[i]
+                # ties left after this step's unfriending, as phase 8 counted them (engine.social.rows)
+                deg = friends[i]
+                s34 += deg
+                if deg == 0:
+                    s35 += 1.0
+                if e:
+                    cnt = enrolled_friends[i]
+                    xi = np.float64(np.float32(s)) - centre  # as friends see it (float32, engine.social.flag)
+                    sy = friend_score_sum[i]
+                    s36 += cnt
+                    s37 += cnt * xi
+                    s38 += cnt * xi * xi
+                    s39 += sy
+                    s40 += friend_score_sq[i]
+                    s41 += xi * sy
+            acc[g, 0] = s0
+            acc[g, 1] = s1
+            acc[g, 2] = s2
+            acc[g, 3] = s3
+            acc[g, 4] = s4
+            acc[g, 5] = s5
+            acc[g, 6] = s6
+            acc[g, 7] = s7
+            acc[g, 8] = s8
+            acc[g, 9] = s9
+            acc[g, 10] = s10
+            acc[g, 11] = s11
+            acc[g, 12] = s12
+            acc[g, 13] = s13
+            acc[g, 14] = s14
+            acc[g, 15] = s15
+            acc[g, 16] = s16
+            acc[g, 17] = s17
+            acc[g, 18] = s18
+            acc[g, 19] = s19
+            acc[g, 20] = s20
+            acc[g, 21] = s21
+            acc[g, 22] = s22
+            acc[g, 23] = s23
+            acc[g, 24] = s24
+            acc[g, 25] = s25
+            acc[g, 26] = s26
+            acc[g, 27] = s27
+            acc[g, 28] = s28
+            acc[g, 29] = s29
+            acc[g, 30] = s30
+            acc[g, 31] = s31
+            acc[g, 32] = s32
+            acc[g, 33] = s33
+            acc[g, 34] = s34
+            acc[g, 35] = s35
+            acc[g, 36] = s36
+            acc[g, 37] = s37
+            acc[g, 38] = s38
+            acc[g, 39] = s39
+            acc[g, 40] = s40
+            acc[g, 41] = s41
     return out
 
 
