@@ -5,7 +5,7 @@ Beyond the last-level cache (10⁷ agents: tens of MB per per-agent array) each 
 waits for main memory, and the out-of-order core overlaps only a few of them. Asking for
 the friend `AHEAD` entries further along the flat CSR array (rows are contiguous, so this
 crosses row ends naturally) keeps many loads in flight: the bare neighbour-sum pass at 10⁷
-agents ran 807–948 ms without and 519–562 ms with it (docs/performance.md).
+agents ran 794–812 ms without and 484–493 ms with it (docs/performance.md).
 
 `ahead(values, indices, k)` is a hint only: it never faults, changes no value, and reads a
 free slot or a marked entry (`graph.friend_id`) as a valid agent id.
@@ -20,7 +20,7 @@ from numba.extending import intrinsic
 
 #: how many entries ahead a pass asks for (long enough to cover a memory latency at a few
 #: nanoseconds per entry, short enough that the line is still cached when it is used)
-AHEAD = 16
+AHEAD = 32
 
 
 @intrinsic
