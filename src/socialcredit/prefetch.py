@@ -7,8 +7,8 @@ the friend `AHEAD` entries further along the flat CSR array (rows are contiguous
 crosses row ends naturally) keeps many loads in flight: the bare neighbour-sum pass at 10⁷
 agents ran 794–812 ms without and 484–493 ms with it (docs/performance.md).
 
-`ahead(values, indices, k)` is a hint only: it never faults, changes no value, and reads a
-free slot or a marked entry (`graph.friend_id`) as a valid agent id.
+`ahead(values, indices, k, width)` is a hint only: it never faults and changes no value; a
+free slot past a row's end holds an old agent id, which is as good a guess as any.
 """
 
 from __future__ import annotations
@@ -42,22 +42,12 @@ def _prefetch(typingctx, values, index):
 
 
 @njit(inline="always", cache=True)
-def ahead(values, indices, k):
-    """Prefetch the value of the friend AHEAD entries after entry k (if there is one)."""
+def ahead(values, indices, k, width):
+    """Prefetch the values of the friend AHEAD entries after entry k, if there is one:
+    values[width · j] (`width` values per agent, side by side). A marked entry (negative,
+    `graph.mark_dropped`; rare, and only within phase 8) is skipped."""
     m = k + AHEAD
     if m < len(indices):
-        x = indices[m]
-        j = x ^ (x >> 31)  # graph.friend_id: a marked entry holds ~id
-        if j < len(values):
-            _prefetch(values, j)
-
-
-@njit(inline="always", cache=True)
-def ahead_pair(values, indices, k):
-    """`ahead` for values stored in pairs (values[2 j], values[2 j + 1])."""
-    m = k + AHEAD
-    if m < len(indices):
-        x = indices[m]
-        j = x ^ (x >> 31)
-        if 2 * j < len(values):
-            _prefetch(values, 2 * j)
+        j = indices[m]
+        if 0 <= j and width * j < len(values):
+            _prefetch(values, width * j)

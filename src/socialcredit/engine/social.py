@@ -122,8 +122,8 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
         sy = 0.0
         syy = 0.0
         for k in range(indptr[i], ends[i]):
-            prefetch.ahead(flags, indices, k)
-            prefetch.ahead(score32, indices, k)
+            prefetch.ahead(flags, indices, k, 1)
+            prefetch.ahead(score32, indices, k, 1)
             x = indices[k]
             j = friend_id(x)  # a dropped entry holds ~j
             fj = flags[j]
