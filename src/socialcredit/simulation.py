@@ -105,7 +105,7 @@ class Simulation:
         # phase 5's work: reports made, true and false reports received (reporting.report), the
         # marks it leaves on tie entries for the higher ends, and which rows hold any
         self.report_counts = np.zeros((n, 3), np.int32)
-        self.report_marks = np.zeros(len(self.graph.indices), np.uint8)
+        self.report_marks = np.zeros(0, np.uint8)  # one per CSR slot, sized by the first step with reports
         self.report_marked = np.zeros(n, np.bool_)
         self.nudged = np.zeros(n, np.bool_)
         self.conformity_max = float(self.population.conformity.max(initial=0.0))  # bounds drop chances (phase 8)
