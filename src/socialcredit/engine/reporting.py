@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from .. import prefetch
+from ..graph import friend_at
 from . import rng
 
 #: what a tie's entry in its lower end's row records for the higher end: it was reported by
@@ -29,6 +30,7 @@ from . import rng
 REPORTED_TRUE, REPORTED_FALSE, REPORTER = 1, 2, 4
 #: columns of the per-agent counts (an N x 3 array, so one agent's counts share a cache line)
 MADE, RECEIVED_TRUE, RECEIVED_FALSE = 0, 1, 2
+_ONE, _TWO = np.uint64(1), np.uint64(2)  # a friend's place in `report_view`, unsigned like its id
 
 def active(informants, reward: float) -> bool:
     """Reporting runs only when both the informants' sensitivity and the reward are positive."""
@@ -80,15 +82,15 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
             c_i = critical[i]
             e_i = np.float64(report_view[2 * i + 1])
             for k in range(indptr[i], ends[i]):
-                prefetch.ahead(report_view, indices, k, 2)
-                j = indices[k]
+                prefetch.ahead(report_view, indices, k, 2, prefetch.PRIVATE_LEVEL)
+                j = friend_at(indices, k)
                 if j <= i:
                     continue  # decided by j's row
                 mark = 0
-                q_j = np.float64(report_view[2 * j])
+                q_j = np.float64(report_view[_TWO * j])
                 if q_j >= 0.0:
                     u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
-                    if u_out < q_i * np.float64(report_view[2 * j + 1]):
+                    if u_out < q_i * np.float64(report_view[_TWO * j + _ONE]):
                         c_j = critical[j]
                         if u_out < chance(q_i, c_j, false_ratio):
                             made_i += 1
@@ -114,7 +116,7 @@ def add_marked(indptr, ends, indices, marks, marked, counts):
     for i in range(len(marked)):
         if marked[i]:
             for k in range(indptr[i], ends[i]):
-                j = indices[k]
+                j = friend_at(indices, k)
                 if j > i:  # the entries `report` wrote this step
                     mark = marks[k]
                     if mark & REPORTED_TRUE:

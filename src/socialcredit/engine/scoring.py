@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from .. import prefetch
+from ..graph import friend_at
 from . import reporting, rng
 
 OFF, AVERAGE, DRAG = 0, 1, 2
@@ -101,13 +102,13 @@ def friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i):
     total = 0.0
     if everyone:
         for k in range(lo, hi):
-            prefetch.ahead(score, indices, k, 1)
-            total += score[indices[k]]
+            prefetch.ahead(score, indices, k, 1, prefetch.LAST_LEVEL)
+            total += score[friend_at(indices, k)]
         return total, hi - lo
     count = 0
     for k in range(lo, hi):
-        prefetch.ahead(score, indices, k, 1)
-        j = indices[k]
+        prefetch.ahead(score, indices, k, 1, prefetch.LAST_LEVEL)
+        j = friend_at(indices, k)
         if enrolled[j]:
             total += score[j]
             count += 1
@@ -119,8 +120,8 @@ def friends_dragging(indptr, ends, indices, flags, i):
     """#{j ∈ F(i), enrolled: s_j < θ}, from one flag byte per friend (MODEL.md step 6, mode drag)."""
     low = 0
     for k in range(indptr[i], ends[i]):
-        prefetch.ahead(flags, indices, k, 1)
-        fj = flags[indices[k]]
+        prefetch.ahead(flags, indices, k, 1, prefetch.LAST_LEVEL)
+        fj = flags[friend_at(indices, k)]
         if (fj & ENROLLED) and (fj & DRAGS):
             low += 1
     return low
