@@ -358,7 +358,7 @@ def _sweep(indptr, ends, indices, seen):
         for v in range(c * _BFS_CHUNK, min(n, (c + 1) * _BFS_CHUNK)):
             if not seen[v]:
                 for q in range(indptr[v], ends[v]):
-                    prefetch.ahead(seen, indices, q, 1, prefetch.LAST_LEVEL)
+                    prefetch.ahead(seen, indices, q, 1, prefetch.LIGHT_PASS)
                     if seen[friend_at(indices, q)]:
                         seen[v] = True
                         m += 1

@@ -8,12 +8,13 @@ crosses row ends naturally) keeps many loads in flight: the bare neighbour-sum p
 agents ran 794–812 ms without and 484–493 ms with it (docs/performance.md).
 
 Where the values stay cached the hint mostly costs instructions. A light pass (a load and
-an add or a test per friend) served by the last-level cache runs faster without it: at 10⁶
-agents summing friends' scores (8 MB) took 14.5 ms without and 19.0 ms with it, counting
-friends' flags at 10⁷ (10 MB) 136 and 152 ms. A heavy pass (a hash per tie, the report pass)
-waits on the same cache even so: at 10⁶ (8 MB) 31.6 ms without, 27.7 ms with it. So each
-caller says from what array size on it asks (`beyond`): `LAST_LEVEL` for light passes,
-`PRIVATE_LEVEL` for heavy ones.
+an add or a test per friend) runs faster without it while its array is small next to the
+last-level cache (32 MiB here): at 10⁶ agents, summing friends' scores (8 MB) took 14.5 ms
+without and 19.0 ms with it, counting friends' flags (1 MB) 10.9 and 12.9 ms. At 10⁷ agents
+(every per-agent array 10 MB or more, and ten times more graph streaming through the
+cache) it stays on in every pass, where the figures above were measured. A heavy pass (a hash per tie, the
+report pass) waits on the cache even at 10⁶: 31.6 ms without, 27.7 ms with it (8 MB). So
+each caller says from what array size on it asks (`beyond`): `LIGHT_PASS` or `HEAVY_PASS`.
 
 `ahead(values, indices, k, width, beyond)` is a hint only: it never faults and changes no value; a
 free slot past a row's end holds an old agent id, which is as good a guess as any.
@@ -29,10 +30,11 @@ from numba.extending import intrinsic
 #: how many entries ahead a pass asks for (long enough to cover a memory latency at a few
 #: nanoseconds per entry, short enough that the line is still cached when it is used)
 AHEAD = 32
-#: array sizes taken to stay in a core's private caches (1 MiB of L2 here) and in the shared
-#: last-level cache (32 MiB here)
-PRIVATE_LEVEL = 1 << 20
-LAST_LEVEL = 1 << 25
+#: array sizes beyond which a pass asks: a light pass beyond a quarter of the last-level
+#: cache (which the graph streamed through it would crowd out), a heavy one beyond a core's
+#: private cache (1 MiB of L2 here)
+LIGHT_PASS = 1 << 23
+HEAVY_PASS = 1 << 20
 
 
 @intrinsic

@@ -82,7 +82,7 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
             c_i = critical[i]
             e_i = np.float64(report_view[2 * i + 1])
             for k in range(indptr[i], ends[i]):
-                prefetch.ahead(report_view, indices, k, 2, prefetch.PRIVATE_LEVEL)
+                prefetch.ahead(report_view, indices, k, 2, prefetch.HEAVY_PASS)
                 j = friend_at(indices, k)
                 if j <= i:
                     continue  # decided by j's row

@@ -102,12 +102,12 @@ def friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i):
     total = 0.0
     if everyone:
         for k in range(lo, hi):
-            prefetch.ahead(score, indices, k, 1, prefetch.LAST_LEVEL)
+            prefetch.ahead(score, indices, k, 1, prefetch.LIGHT_PASS)
             total += score[friend_at(indices, k)]
         return total, hi - lo
     count = 0
     for k in range(lo, hi):
-        prefetch.ahead(score, indices, k, 1, prefetch.LAST_LEVEL)
+        prefetch.ahead(score, indices, k, 1, prefetch.LIGHT_PASS)
         j = friend_at(indices, k)
         if enrolled[j]:
             total += score[j]
@@ -120,7 +120,7 @@ def friends_dragging(indptr, ends, indices, flags, i):
     """#{j ∈ F(i), enrolled: s_j < θ}, from one flag byte per friend (MODEL.md step 6, mode drag)."""
     low = 0
     for k in range(indptr[i], ends[i]):
-        prefetch.ahead(flags, indices, k, 1, prefetch.LAST_LEVEL)
+        prefetch.ahead(flags, indices, k, 1, prefetch.LIGHT_PASS)
         fj = flags[friend_at(indices, k)]
         if (fj & ENROLLED) and (fj & DRAGS):
             low += 1

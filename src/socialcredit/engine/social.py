@@ -122,8 +122,8 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
         sy = 0.0
         syy = 0.0
         for k in range(indptr[i], ends[i]):
-            prefetch.ahead(flags, indices, k, 1, prefetch.LAST_LEVEL)
-            prefetch.ahead(score32, indices, k, 1, prefetch.LAST_LEVEL)
+            prefetch.ahead(flags, indices, k, 1, prefetch.LIGHT_PASS)
+            prefetch.ahead(score32, indices, k, 1, prefetch.LIGHT_PASS)
             x = indices[k]
             j = np.uint32(friend_id(x))  # a dropped entry holds ~j; unsigned: no negative-index check
             fj = flags[j]
