@@ -150,13 +150,36 @@ def _inversion(u, lam, none):
 @njit(cache=True)
 def binomial(key, agent, slot, n, p):
     """Binomial(n, p) by inversion of one uniform (n is a count of friends: small)."""
+    return binomial_none_given(key, agent, slot, n, p, none_of_binomial(n, p))
+
+
+@njit(inline="always", cache=True)
+def none_of_binomial(n, p):
+    """P(X = 0) = (1 − p)^n for X ~ Binomial(n, p), as `binomial` computes it."""
+    return (1.0 - p) ** np.int64(n)
+
+
+@njit(cache=True)
+def none_of_binomial_table(p, size):
+    """`none_of_binomial(n, p)` for n = 0 .. size − 1: a pass drawing from many Binomial(n, p)
+    with one p looks the chance of none up instead of computing a power per draw."""
+    out = np.empty(size)
+    for n in range(size):
+        out[n] = none_of_binomial(n, p)
+    return out
+
+
+@njit(cache=True)
+def binomial_none_given(key, agent, slot, n, p, none):
+    """`binomial` for a chance of no event, none = `none_of_binomial(n, p)`, known in
+    advance: the same draw, without the power."""
     if n <= 0 or p <= 0.0:
         return 0
     if p >= 1.0:
         return n
     u = uniform(key, agent, slot)
     ratio = p / (1.0 - p)
-    pk = (1.0 - p) ** n
+    pk = none
     f = pk
     k = 0
     while u > f and k < n:

@@ -34,6 +34,9 @@ from . import expression, rng
 # (Contiguous arrays: a NumPy record array of the same fields gathered 2-3x slower.)
 ENROLLED, DISSENTER, OBSERVED, PUNISHED, UNFRIENDABLE, DRAGS = 1, 2, 4, 8, 16, 32
 
+#: friends counts whose chance of no nudge `rows` looks up (a power per count above it)
+_NONE_TABLE = 256
+
 
 @njit(parallel=True, cache=True)
 def share(key, score, enrolled, threshold, p, shared, shared_now):
@@ -103,6 +106,7 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
     the fear part when a scenario does not use it.
     """
     n = len(flags)
+    nudge_none = rng.none_of_binomial_table(nudge_p, _NONE_TABLE)  # no nudges from n friends: (1 − p)^n
     for i in prange(n):
         fi = flags[i]
         nudge_me = nudge_p > 0.0 and nudged[i]
@@ -146,7 +150,8 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                 sy += y
                 syy += y * y
         if nudge_me:  # each friend nudges independently: the count is Binomial(friends, p), one draw
-            m = rng.binomial(nudge_key, i, 0, start_deg, nudge_p)
+            none = nudge_none[start_deg] if start_deg < _NONE_TABLE else rng.none_of_binomial(start_deg, nudge_p)
+            m = rng.binomial_none_given(nudge_key, i, 0, start_deg, nudge_p, none)
         nudges[i] = min(m, 32767)
         if learn or m > 0:
             nu, psi = expression.learned(perc_nu[i], perc_psi[i], d, o, sa, seen, nudges[i], severity, learning_rate,
