@@ -174,6 +174,77 @@ def test_poisson_with_its_chance_of_none_given_is_the_same_draw():
     assert out[..., 0].max() > 5 and (out[..., 0] == 0).mean() > 0.3  # both branches of the search ran
 
 
+def test_poisson_inversion_is_the_sequential_search():
+    """`rng._inversion` sums its first terms without branching: it must return what the plain
+    sequential search returns, below and above the branch-free terms."""
+    from numba import njit
+
+    from socialcredit.engine import rng
+
+    def search(u, lam, none):
+        p = f = none
+        k = 0
+        while u > f and k < 400:
+            k += 1
+            p *= lam / k
+            f += p
+        return k
+
+    inversion = njit(lambda u, lam, none: rng._inversion(u, lam, none))
+    gen = np.random.default_rng(8)
+    lams = np.concatenate([gen.lognormal(0.0, 1.2, 3000), [1e-9, 7.5, 30.0, 59.9]])
+    us = np.concatenate([gen.random(len(lams) - 4), [0.5, 1.0 - 1e-12, 0.999, 0.9]])
+    got = [inversion(u, lam, math.exp(-lam)) for u, lam in zip(us, lams)]
+    want = [search(u, lam, math.exp(-lam)) for u, lam in zip(us, lams)]
+    assert got == want
+    assert max(want) > 2 * rng._TERMS and min(want) == 0
+
+
+def test_binomial_with_its_chance_of_none_given_is_the_same_draw():
+    """Nudges look (1 − p)^n up in a table: the draws must not change."""
+    from numba import njit
+
+    from socialcredit.engine import rng
+
+    @njit
+    def both(key, ns, p, table, out):
+        for i in range(len(ns)):
+            out[i, 0] = rng.binomial(key, i, 0, ns[i], p)
+            none = table[ns[i]] if ns[i] < len(table) else rng.none_of_binomial(ns[i], p)
+            out[i, 1] = rng.binomial_none_given(key, i, 0, ns[i], p, none)
+
+    ns = np.random.default_rng(4).integers(0, 400, 5000).astype(np.int32)
+    for p in (0.05, 0.5, 0.97):
+        out = np.zeros((len(ns), 2), np.int64)
+        both(rng.key(1, 3, rng.NUDGE), ns, p, rng.none_of_binomial_table(p, 256), out)
+        assert np.array_equal(out[:, 0], out[:, 1])
+        assert out[:, 0].max() > 0
+
+
+def test_welfare_is_the_index_of_docs_model():
+    """welfare = ln(1 + income) + perks − waits − denied travel − β(δ − a) − punishment (docs/model.md),
+    every step, also after incomes changed (phase 7 keeps each agent's log income until then)."""
+    sc = resolve("sesame-as-reported", agents=20_000, steps=6, seed=5, overrides={
+        "policy.enrolment.mode": "mandatory", "policy.enrolment.mandatory_step": None})
+    sim = Simulation(sc)
+    incomes = []
+    from socialcredit.engine.consequences import DATING, INTERNET, WAIT
+
+    for _ in range(6):
+        sim.step()
+        st, pop = sim.state, sim.population
+        row = np.where(st.enrolled, st.tier, len(sim.tier_mins)).astype(np.intp)
+        t = sim.table[row]
+        want = (np.log1p(np.maximum(st.income_now, 0.0)) + 0.5 * (t[:, INTERNET] - 1) + 0.5 * (t[:, DATING] - 1)
+                - 0.1 * t[:, WAIT] - st.travel_denied
+                - pop.boldness.astype(np.float64) * (pop.dissent.astype(np.float64) - st.expressed_dissent)
+                - sim.penalty / sc.policy.speech.points_per_severity)
+        np.testing.assert_allclose(st.welfare, want, rtol=1e-6, atol=1e-5)
+        incomes.append(st.income_now.copy())
+    changed = (np.diff(np.array(incomes), axis=0) != 0).any(axis=0)
+    assert 0 < changed.sum() < len(changed)  # some incomes moved between steps, not all
+
+
 def test_good_deeds_and_travel_denials_match_rates():
     sim = _one_step()
     st, sc = sim.state, sim.scenario

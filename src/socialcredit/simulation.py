@@ -113,6 +113,8 @@ class Simulation:
         self.ties = social.Ties(n)
         self.next_score = np.empty_like(st.score)
         self.penalty = np.zeros(n, np.float64)
+        self.income_logged = np.full(n, np.nan)  # the income whose log(1 + x) is in log_income (phase 7)
+        self.log_income = np.zeros(n, np.float64)
         self.event_points = np.zeros(n, np.float64)
         self.step_index = 0
         social.count_ties(self)
