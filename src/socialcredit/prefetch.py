@@ -68,3 +68,10 @@ def ahead(values, indices, k, width, beyond):
         j = indices[m]
         if 0 <= j and width * j < len(values):
             _prefetch(values, width * j)
+
+
+@njit(inline="always", cache=True)
+def at(values, index):
+    """Prefetch values[index] (a hint: any index, in bounds or not, is harmless)."""
+    if 0 <= index < len(values):
+        _prefetch(values, index)
