@@ -212,8 +212,9 @@ _HIST_BLOCKS = 2  # fewer for the histograms: each block holds 2 x 65,536 bins p
 
 @njit(parallel=True, cache=True)
 def _included_range(values, include, sqrt_scale):
-    """(count, min, max) of the included values (of their square roots when sqrt_scale); exact,
-    so independent of the thread count."""
+    """(count, min, max) of the included values (of their square roots when sqrt_scale: the
+    roots of the extremes, the same numbers, since a correctly rounded square root never
+    reverses an order); exact, so independent of the thread count."""
     n = len(values)
     per = (n + _BLOCKS - 1) // _BLOCKS
     counts = np.zeros(_BLOCKS, np.int64)
@@ -225,14 +226,19 @@ def _included_range(values, include, sqrt_scale):
         hi = -np.inf
         for i in range(b * per, min(n, (b + 1) * per)):
             if include[i]:
-                t = np.sqrt(values[i]) if sqrt_scale else values[i]
+                t = values[i]
                 c += 1
                 lo = min(lo, t)
                 hi = max(hi, t)
         counts[b] = c
         lows[b] = lo
         highs[b] = hi
-    return counts.sum(), lows.min(), highs.max()
+    lo = lows.min()
+    hi = highs.max()
+    if sqrt_scale:
+        lo = np.sqrt(lo)
+        hi = np.sqrt(hi)
+    return counts.sum(), lo, hi
 
 
 @njit(parallel=True, cache=True)
