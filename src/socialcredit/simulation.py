@@ -107,6 +107,7 @@ class Simulation:
         self.report_counts = np.zeros((n, 3), np.int32)
         self.report_marks = np.zeros(0, np.uint8)  # one per CSR slot, sized by the first step with reports
         self.report_marked = np.zeros(n, np.bool_)
+        self.dragging = np.zeros(n, np.int32)  # friends below the drag threshold, counted by the report pass
         self.nudged = np.zeros(n, np.bool_)
         self.conformity_max = float(self.population.conformity.max(initial=0.0))  # bounds drop chances (phase 8)
         self.score_centre = float(pol.baseline.mean)  # scores are centred here for the assortativity sums

@@ -18,6 +18,8 @@ reads the counts.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -59,38 +61,53 @@ def chance(q, critical, false_ratio):
     return q * false_ratio
 
 
+@njit(inline="always", cache=True)
+def drags(exposure):
+    """Whether an agent's stored exposure marks it below the drag threshold: stored negated
+    (−0.0 for an exposure of 0), so its magnitude is the exposure either way."""
+    return math.copysign(1.0, exposure) < 0.0
+
+
 @njit(parallel=True, cache=True)
-def report(key, indptr, ends, indices, report_view, critical, false_ratio, counts, marks, marked):
+def report(key, indptr, ends, indices, report_view, critical, false_ratio, counts, marks, marked, dragging):
     """Every tie between enrolled agents, from the row of its lower end i: i reports j with the
     chance `chance(q_i, c_j)`, j reports i with `chance(q_j, c_i)`, each from its half of the
-    pair's draw. `report_view` holds (q, exposure) per agent, q < 0 for one not enrolled
-    (`scoring.friend_flags`). The bound q · exposure ≥ chance is tested first, so the exact
-    chance (and the friend's posts) are read only for the few draws below it.
+    pair's draw. `report_view` holds (q, ±exposure) per agent, q < 0 for one not enrolled,
+    the exposure negated for one below the drag threshold (`scoring.friend_flags`). The bound
+    q · exposure ≥ chance is tested first, so the exact chance (and the friend's posts) are
+    read only for the few draws below it.
 
     Row i writes its own counts (row i of `counts`: MADE, RECEIVED_TRUE / RECEIVED_FALSE by
     its own posts) and, on each entry k to a higher friend, `marks[k]` (REPORTED_TRUE or
     REPORTED_FALSE by the friend's posts, REPORTER bits); `marked[i]` says whether any entry
-    of the row holds a mark for `add_marked`."""
+    of the row holds a mark for `add_marked`. When `dragging` has a place per agent, the
+    row of an enrolled agent also counts its enrolled friends below the drag threshold there
+    (phase 6's friend term in mode drag, `scoring.update`), so that pass need not read the
+    row again."""
     n = len(marked)
+    count_drag = len(dragging) == n
     for i in prange(n):
         made_i = 0
         true_i = 0
         false_i = 0
+        low = 0
         any_mark = False
         q_i = np.float64(report_view[2 * i])
         if q_i >= 0.0:
             c_i = critical[i]
-            e_i = np.float64(report_view[2 * i + 1])
+            e_i = abs(np.float64(report_view[2 * i + 1]))
             for k in range(indptr[i], ends[i]):
                 prefetch.ahead(report_view, indices, k, 2, prefetch.HEAVY_PASS)
                 j = friend_at(indices, k)
+                q_j = np.float64(report_view[_TWO * j])
+                if count_drag and q_j >= 0.0 and drags(report_view[_TWO * j + _ONE]):
+                    low += 1
                 if j <= i:
                     continue  # decided by j's row
                 mark = 0
-                q_j = np.float64(report_view[_TWO * j])
                 if q_j >= 0.0:
                     u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
-                    if u_out < q_i * np.float64(report_view[_TWO * j + _ONE]):
+                    if u_out < q_i * abs(np.float64(report_view[_TWO * j + _ONE])):
                         c_j = critical[j]
                         if u_out < chance(q_i, c_j, false_ratio):
                             made_i += 1
@@ -107,6 +124,8 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
         counts[i, RECEIVED_TRUE] = true_i
         counts[i, RECEIVED_FALSE] = false_i
         marked[i] = any_mark
+        if count_drag:
+            dragging[i] = low
 
 
 #: marked rows `add_marked` looks ahead: their row bounds are fetched 2·MARKED_AHEAD rows

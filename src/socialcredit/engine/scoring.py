@@ -65,7 +65,9 @@ def friend_flags(enrolled, score, drag_threshold, informant, q_scale, critical, 
     and side by side in `report_view` (so one cache line serves both; float32) the per-post
     report chance q = min(1, κ · scale), −1 for an agent not enrolled, and the exposure that
     bounds the chance of being reported, q · exposure ≥ `reporting.chance` (critical posts,
-    or the false-report ratio without any; float32 rounds the ratio up or exactly)."""
+    or the false-report ratio without any; float32 rounds the ratio up or exactly), negated
+    for an enrolled agent below the drag threshold (`reporting.drags`), so that the report
+    pass can count dragging friends on the same cache line."""
     for i in prange(len(score)):
         f = 0
         if enrolled[i]:
@@ -75,7 +77,8 @@ def friend_flags(enrolled, score, drag_threshold, informant, q_scale, critical, 
         flags[i] = f
         report_view[2 * i] = min(1.0, informant[i] * q_scale) if enrolled[i] else -1.0
         c = critical[i]
-        report_view[2 * i + 1] = c if c > 0 else _rounded_up32(false_ratio)
+        e = np.float32(c) if c > 0 else _rounded_up32(false_ratio)
+        report_view[2 * i + 1] = -e if f & DRAGS else e
 
 
 @njit(inline="always", cache=True)
@@ -129,7 +132,7 @@ def friends_dragging(indptr, ends, indices, flags, i):
 
 @njit(parallel=True, cache=True)
 def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, s_min, s_max,
-           out, flags, reports, counts, made_out, true_out, false_out, observed,
+           out, flags, dragging, reports, counts, made_out, true_out, false_out, observed,
            times_reported, sanction, expressed, punished, penalty, times_punished):
     """Phase 6 for every agent in one pass over its row, with the points of phase 5's reports
     and the dissent sanction (MODEL.md steps 5 and 6).
@@ -138,7 +141,8 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
     alone_self): `alone_self` only changes agents without enrolled friends in mode `average`:
     False keeps f_i = r_i (MODEL.md); True takes the friend mean to be s_i itself (the
     sc-core benchmark). Mode `average` reads the friends' scores (`friend_mean_terms`), mode
-    `drag` their `flags` (`friends_dragging`).
+    `drag` their `flags` (`friends_dragging`), or takes the count from `dragging` when the
+    report pass left it there (an empty array otherwise).
     reports = (on, points per report made, points per report received): when on, the
     reports i made and received this step are in row i of `counts` (`reporting.report`:
     MADE, RECEIVED_TRUE, RECEIVED_FALSE); they are stored into made_out, true_out and false_out, and a true
@@ -172,7 +176,10 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
         if mode == AVERAGE:
             total, count = friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i)
         elif mode == DRAG:
-            low = friends_dragging(indptr, ends, indices, flags, i)
+            if len(dragging):
+                low = dragging[i]
+            else:
+                low = friends_dragging(indptr, ends, indices, flags, i)
         b = points[i]
         if rep_on:
             made_i = counts[i, reporting.MADE]
@@ -221,12 +228,15 @@ def score_all(sim) -> None:
         friend_flags(st.enrolled, st.score, fr.drag_threshold, pop.informant, reporting.propensity_scale(inf, reward),
                      st.critical_posts, float(inf.false_report_ratio), sim.flags, sim.report_view)
     counts = sim.report_counts
+    dragging = _NO_COUNTS  # friends below the drag threshold, when the report pass counts them
     if reports_on:
         if len(sim.report_marks) != len(g.indices):
             sim.report_marks = np.zeros(len(g.indices), np.uint8)
+        if mode == DRAG:
+            dragging = sim.dragging
         reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.report_view, st.critical_posts,
                          float(inf.false_report_ratio), counts, sim.report_marks,
-                         sim.report_marked)
+                         sim.report_marked, dragging)
         reporting.add_marked(g.indptr, g.ends, g.indices, sim.report_marks, sim.report_marked, counts)
     else:
         st.reports_made[:] = 0
@@ -234,7 +244,7 @@ def score_all(sim) -> None:
         st.reports_false[:] = 0
     update(g.indptr, g.ends, g.indices, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
            (mode, float(fr.weight), float(fr.drag_penalty), False), pol.score_min, pol.score_max, sim.next_score,
-           sim.flags, (reports_on, float(reward), float(pol.points.report_received)), counts,
+           sim.flags, dragging, (reports_on, float(reward), float(pol.points.report_received)), counts,
            st.reports_made, st.reports_true, st.reports_false, st.observed, st.times_reported,
            (sp.severity > 0.0, float(sp.tolerance), float(sp.severity), sp.punishment == "proportional",
             float(sp.points_per_severity)),
@@ -243,3 +253,6 @@ def score_all(sim) -> None:
         st.punished[:] = False
         sim.penalty[:] = 0.0
     st.score, sim.next_score = sim.next_score, st.score
+
+
+_NO_COUNTS = np.zeros(0, np.int32)
