@@ -131,7 +131,7 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
             x = indices[k]
             j = np.uint32(friend_id(x))  # a dropped entry holds ~j; unsigned: no negative-index check
             fj = flags[j]
-            if learn:
+            if learn and fj & (DISSENTER | PUNISHED):  # one rarely taken test for the common case
                 if fj & DISSENTER:
                     d += 1.0
                     sa += expressed[j]
