@@ -12,12 +12,13 @@ an add or a test per friend) runs faster without it while its array is small nex
 last-level cache (32 MiB here): at 10⁶ agents, summing friends' scores (8 MB) took 14.5 ms
 without and 19.0 ms with it, counting friends' flags (1 MB) 10.9 and 12.9 ms. At 10⁷ agents
 (every per-agent array 10 MB or more, and ten times more graph streaming through the
-cache) it stays on in every pass, where the figures above were measured. A heavy pass (a hash per tie, the
-report pass) waits on the cache even at 10⁶: 31.6 ms without, 27.7 ms with it (8 MB). So
-each caller says from what array size on it asks (`beyond`): `LIGHT_PASS` or `HEAVY_PASS`.
+cache) it stays on in every pass, where the figures above were measured. A heavy pass (a
+hash per tie, the report pass) waits on the cache even at 10⁶: 31.6 ms without, 27.7 ms
+with it (8 MB). So each caller says from what array size on it asks (`beyond`):
+`LIGHT_PASS` or `HEAVY_PASS`.
 
-`ahead(values, indices, k, width, beyond)` is a hint only: it never faults and changes no value; a
-free slot past a row's end holds an old agent id, which is as good a guess as any.
+`ahead(values, indices, k, width, beyond)` is a hint only: it never faults and changes no
+value; a free slot past a row's end holds an old agent id, which is as good a guess as any.
 """
 
 from __future__ import annotations

@@ -99,12 +99,12 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
             for k in range(indptr[i], ends[i]):
                 prefetch.ahead(report_view, indices, k, 2, prefetch.HEAVY_PASS)
                 j = friend_at(indices, k)
-                q_j = np.float64(report_view[_TWO * j])
-                if count_drag and q_j >= 0.0 and drags(report_view[_TWO * j + _ONE]):
+                if count_drag and report_view[_TWO * j] >= 0.0 and drags(report_view[_TWO * j + _ONE]):
                     low += 1
                 if j <= i:
                     continue  # decided by j's row
                 mark = 0
+                q_j = np.float64(report_view[_TWO * j])
                 if q_j >= 0.0:
                     u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
                     if u_out < q_i * abs(np.float64(report_view[_TWO * j + _ONE])):

@@ -12,9 +12,10 @@ Johnsen 1990). Friends' scores are read at the start of the step; unenrolled age
 their score (they are not scored).
 
 Reports (phase 5) are decided first, once per tie, by `reporting.report`; the dissent
-sanction they can trigger and the friend term then come from one pass over each agent's
-row (`update`). A row reads a friend's enrolment and drag status from one flag byte
-(`friend_flags`).
+sanction they can trigger and the friend term then come from one pass over the agents
+(`update`). In mode `drag` with reports on, the report pass counts each row's dragging
+friends on the way (their exposure is stored negated, `friend_flags`), so `update` reads
+no row; otherwise its pass reads a friend's enrolment and drag status from one flag byte.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ P_CRITICAL, P_PRO, P_REPAID, P_MISSED, P_JUDGMENT, P_MADE, P_RECEIVED, P_DEED = 
 
 #: flag bits the pass of phases 5-6 reads of a friend: enrolled; below the drag threshold
 ENROLLED, DRAGS = 1, 2
+
+#: `update`'s dragging-friend counts when the report pass did not count them
+_NO_COUNTS = np.zeros(0, np.int32)
 
 
 def points_vector(points) -> np.ndarray:
@@ -253,6 +257,3 @@ def score_all(sim) -> None:
         st.punished[:] = False
         sim.penalty[:] = 0.0
     st.score, sim.next_score = sim.next_score, st.score
-
-
-_NO_COUNTS = np.zeros(0, np.int32)
