@@ -71,35 +71,38 @@ def _group_sums(group, n_groups, n_tiers, friends, enrolled_friends, friend_scor
         # accumulator row chosen by each agent's group would be read and written in memory
         # for every agent); each group's additions happen in the same order as in one pass
         for g in range(n_groups):
-            s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s11 = s12 = s13 = s14 = s15 = s16 = s17 = s18 = s19 = s20 = s21 = s22 = s23 = s24 = s25 = s26 = s27 = s28 = s29 = s30 = s31 = s32 = s33 = s34 = s35 = s36 = s37 = s38 = s39 = s40 = s41 = 0.0
+            # counts and integer measures in integer accumulators (exact, so the same sums as
+            # in floating point, without a conversion per value), the rest in float64
+            s0 = s1 = s2 = s5 = s8 = s9 = s10 = s13 = s14 = s15 = s16 = s17 = s18 = s19 = s20 = s21 = s25 = s26 = s27 = s28 = s29 = s30 = s31 = s32 = s33 = s34 = s35 = s36 = 0
+            s3 = s4 = s6 = s7 = s11 = s12 = s22 = s23 = s24 = s37 = s38 = s39 = s40 = s41 = 0.0
             for i in range(lo, hi):
                 if group[i] != g:
                     continue
                 e = enrolled[i]
                 s = score[i]
-                s0 += 1.0
+                s0 += 1
                 row = n_tiers
                 if e:
                     row = tier[i]
-                    s1 += 1.0
+                    s1 += 1
                     s3 += s
                     s4 += s * s
                     if tier[i] != previous_tier[i]:
-                        s5 += 1.0
+                        s5 += 1
                     acc[g, _K + tier[i]] += 1.0
                 if blacklisted[i]:
-                    s2 += 1.0
+                    s2 += 1
                 d = dissent[i]
                 x = expressed[i]
                 s6 += d
                 s7 += x
                 cls = expression_class(d, x, tolerance)  # compliant, self-censoring, defiant
                 if cls == 0:
-                    s8 += 1.0
+                    s8 += 1
                 elif cls == 1:
-                    s9 += 1.0
+                    s9 += 1
                 else:
-                    s10 += 1.0
+                    s10 += 1
                 s11 += perc_nu[i]
                 s12 += perc_psi[i]
                 s13 += critical[i]
@@ -110,17 +113,17 @@ def _group_sums(group, n_groups, n_tiers, friends, enrolled_friends, friend_scor
                 s18 += travel_denied[i]
                 s19 += loan_denied[i]
                 if table[row, INTERNET] < 1.0:
-                    s20 += 1.0
+                    s20 += 1
                 jobs = table[row, JOBS]
                 if blacklisted[i] and bl_enabled and bl_jobs < jobs:
                     jobs = bl_jobs
                 if jobs < 1.0:
-                    s21 += 1.0
+                    s21 += 1
                 s22 += wealth[i]
                 s23 += income[i]
                 s24 += welfare[i]
                 if loan_remaining[i] > 0.0:
-                    s25 += 1.0
+                    s25 += 1
                 s26 += repaid[i]
                 s27 += missed[i]
                 s28 += judgment[i]
@@ -133,7 +136,7 @@ def _group_sums(group, n_groups, n_tiers, friends, enrolled_friends, friend_scor
                 deg = friends[i]
                 s34 += deg
                 if deg == 0:
-                    s35 += 1.0
+                    s35 += 1
                 if e:
                     cnt = enrolled_friends[i]
                     xi = np.float64(np.float32(s)) - centre  # as friends see it (float32, engine.social.flag)
