@@ -11,13 +11,24 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from . import prefetch
 from .graph import FriendGraph, sort_row
+
+
+#: how far along the breadth-first queue the search asks for rows, and for the rows' entries
+_ROW_AHEAD = 16
+_ENTRIES_AHEAD = 8
+_KEYS_AHEAD = 4
 
 
 @njit(cache=True)
 def _cuthill_mckee(indptr, ends, indices, degree, starts):
     """Breadth-first order, unvisited neighbours by increasing degree, components started
-    from their lowest-degree node; returned reversed."""
+    from their lowest-degree node; returned reversed.
+
+    The queue says which rows come next, so the search asks for them ahead (their bounds,
+    then their entries, then their friends' degrees): at 10^7 nodes every one is a
+    scattered read from main memory."""
     n = len(ends)
     seen = np.zeros(n, np.bool_)
     order = np.empty(n, np.int64)
@@ -32,6 +43,16 @@ def _cuthill_mckee(indptr, ends, indices, degree, starts):
         order[tail] = r
         tail += 1
         while head < tail:
+            if head + _ROW_AHEAD < tail:
+                w = order[head + _ROW_AHEAD]
+                prefetch.at(indptr, w)
+                prefetch.at(ends, w)
+            if head + _ENTRIES_AHEAD < tail:
+                prefetch.at(indices, indptr[order[head + _ENTRIES_AHEAD]])
+            if head + _KEYS_AHEAD < tail:
+                w = order[head + _KEYS_AHEAD]
+                for k in range(indptr[w], ends[w]):
+                    prefetch.at(degree, indices[k])
             v = order[head]
             head += 1
             m = 0
@@ -53,34 +74,80 @@ def _cuthill_mckee(indptr, ends, indices, degree, starts):
     return order[::-1].copy()
 
 
+@njit(cache=True)
+def _by_degree(degree):
+    """Nodes by increasing degree, ties by id: a stable counting sort."""
+    counts = np.zeros(degree.max() + 2, np.int64)
+    for d in degree:
+        counts[d + 1] += 1
+    for d in range(1, len(counts)):
+        counts[d] += counts[d - 1]
+    out = np.empty(len(degree), np.int64)
+    for i in range(len(degree)):
+        d = degree[i]
+        out[counts[d]] = i
+        counts[d] += 1
+    return out
+
+
 def rcm_order(graph: FriendGraph) -> np.ndarray:
     """order[new] = old: the reverse Cuthill–McKee numbering of the graph's current ties."""
     degree = graph.degree().astype(np.int64)
-    starts = np.argsort(degree, kind="stable")
-    return _cuthill_mckee(graph.indptr, graph.ends, graph.indices, degree, starts)
+    if len(degree) == 0:
+        return np.zeros(0, np.int64)
+    return _cuthill_mckee(graph.indptr, graph.ends, graph.indices, degree, _by_degree(degree))
 
 
 @njit(parallel=True, cache=True)
-def _permute_rows(indptr, ends, indices, order, rank, new_indptr, new_indices):
-    n = len(order)
-    for i in prange(n):
-        o = order[i]
-        start = new_indptr[i]
-        m = 0
+def _permute_rows(indptr, ends, indices, rank, new_indptr, new_indices):
+    """Old row o, its friends renamed, becomes new row rank[o]; then every new row is sorted.
+    The old rows are read in order, so the renaming gather `rank[indices[k]]` is asked for
+    ahead along the flat array."""
+    n = len(rank)
+    for o in prange(n):
+        w = new_indptr[rank[o]]
         for k in range(indptr[o], ends[o]):
-            new_indices[start + m] = rank[indices[k]]
-            m += 1
-        sort_row(new_indices, start, start + m)
+            prefetch.ahead(rank, indices, k, 1, prefetch.LIGHT_PASS)
+            new_indices[w] = rank[indices[k]]
+            w += 1
+    for i in prange(n):
+        sort_row(new_indices, new_indptr[i], new_indptr[i + 1])
 
 
 def permute(graph: FriendGraph, order: np.ndarray) -> FriendGraph:
     """The same graph with node `order[i]` renamed `i` (free slots released)."""
     n = graph.n_nodes
-    rank = np.empty(n, np.int64)
-    rank[order] = np.arange(n, dtype=np.int64)
+    rank = np.empty(n, np.int32)  # ids fit int32 (FriendGraph's indices)
+    rank[order] = np.arange(n, dtype=np.int32)
     degree = graph.degree().astype(np.int64)
     new_indptr = np.zeros(n + 1, np.int64)
     np.cumsum(degree[order], out=new_indptr[1:])
     new_indices = np.empty(int(new_indptr[-1]), np.int32)
-    _permute_rows(graph.indptr, graph.ends, graph.indices, order, rank, new_indptr, new_indices)
+    _permute_rows(graph.indptr, graph.ends, graph.indices, rank, new_indptr, new_indices)
     return FriendGraph(new_indptr, new_indices)
+
+
+@njit(parallel=True, cache=True)
+def _take(values, index, out):
+    for i in prange(len(index)):
+        out[i] = values[index[i]]
+
+
+@njit(parallel=True, cache=True)
+def _take_rows(values, index, out):
+    for i in prange(len(index)):
+        out[i] = values[index[i]]
+
+
+def take(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """values[index] along the first axis (agents), gathered in parallel: renumbering
+    moves every per-agent array once at setup, and every agent table back."""
+    index = np.asarray(index)
+    if values.ndim > 2 or values.dtype == object or len(index) == 0:
+        return values[index]
+    out = np.empty((len(index),) + values.shape[1:], values.dtype)
+    if values.ndim == 1:
+        _take(values, index, out)
+    else:
+        _take_rows(np.ascontiguousarray(values), index, out)
+    return out

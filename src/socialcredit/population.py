@@ -7,10 +7,13 @@ category never changes the draws of the others.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
+import numba
 import numpy as np
 
+from .locality import take
 from .scenario import TRAIT_DOMAINS, Beta, Constant, Gamma, LogNormal, Normal, Scenario, Uniform
 
 _SETUP_PHASE = 0xC0FFEE
@@ -62,7 +65,7 @@ class Population:
     def permuted(self, order: np.ndarray) -> "Population":
         """The same agents renumbered: new agent i is old agent order[i]."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return Population(**{k: (v if k == "group_names" else v[order]) for k, v in values.items()})
+        return Population(**{k: (v if k == "group_names" else take(v, order)) for k, v in values.items()})
 
 
 def assign_groups(n: int, shares: list[float], rng: np.random.Generator) -> np.ndarray:
@@ -93,25 +96,38 @@ def make_population(scenario: Scenario, n: int) -> Population:
     seed = scenario.seed
     pop = scenario.population
     group = assign_groups(n, [g.share for g in pop.groups], _stream(seed, "groups"))
-    traits: dict[str, np.ndarray] = {}
-    for name in TRAIT_DOMAINS:
+
+    wide = ("income", "reliability")  # kept in float64: the baseline score is computed from them
+
+    def trait(name):
         values = draw(getattr(pop.traits, name), n, _stream(seed, "trait", name))
         for gi, g in enumerate(pop.groups):
             shift = g.shifts.get(name)
             if shift:
                 values[group == gi] += shift
         lo, hi = TRAIT_DOMAINS[name]
-        traits[name] = np.clip(values, lo, hi)
+        values = np.clip(values, lo, hi)
+        return values if name in wide else values.astype(np.float32)
+
+    def category_taste(cat):
+        return np.maximum(draw(cat.taste, n, _stream(seed, "taste", cat.name)), 0.0).astype(np.float32)
+
+    # every trait and category has its own stream, so they are drawn side by side (NumPy's
+    # generators release the GIL) and the draws are the same whatever the number of threads
     cats = scenario.behaviour.consumption.categories
-    taste = np.empty((n, len(cats)), dtype=np.float64)
-    for ci, cat in enumerate(cats):
-        taste[:, ci] = np.maximum(draw(cat.taste, n, _stream(seed, "taste", cat.name)), 0.0)
-    f32 = {k: v.astype(np.float32) for k, v in traits.items() if k not in ("income",)}
+    with ThreadPoolExecutor(max_workers=numba.get_num_threads()) as pool:
+        drawn = pool.map(trait, TRAIT_DOMAINS)
+        tastes = pool.map(category_taste, cats)
+        traits = dict(zip(TRAIT_DOMAINS, drawn))
+        taste = np.empty((n, len(cats)), dtype=np.float32)
+        for ci, t in enumerate(tastes):
+            taste[:, ci] = t
+    f32 = {k: (v.astype(np.float32) if k in wide else v) for k, v in traits.items() if k != "income"}
     return Population(
         group=group,
         group_names=[g.name for g in pop.groups],
         income=traits["income"],
-        taste=taste.astype(np.float32),
+        taste=taste,
         baseline=baseline_scores(traits["reliability"], traits["income"], scenario),
         **f32,
     )

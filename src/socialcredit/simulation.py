@@ -176,35 +176,41 @@ class Simulation:
     def agent_table(self) -> pd.DataFrame:
         """Agent table of the current state (rows by original agent id): traits, baseline, group, score, counters.
 
-        Rows are taken in original-id order (`iloc[rank]`), which copies every column once."""
+        Each column is gathered into original-id order (`locality.take` by `rank`)."""
         st, pop, pol = self.state, self.population, self.scenario.policy
+        n = len(self.rank)
         tiers = np.array([t.name for t in pol.tiers], dtype=object)
+
+        def back(values):
+            return locality.take(values, self.rank)
+
+        enrolled = back(st.enrolled)
         data = {
-            "agent_id": self.order,
-            "group_name": pd.Categorical.from_codes(pop.group.astype(np.int64), categories=pop.group_names),
-            "baseline_score": st.baseline,
-            "score": st.score,
-            "tier": np.where(st.enrolled, tiers[st.tier.astype(np.intp)], None),
-            "enrolled": st.enrolled,
-            "blacklisted": st.blacklisted,
-            "desired_dissent": pop.dissent,
-            "expressed_dissent": st.expressed_dissent,
-            "boldness": pop.boldness,
-            "conformity": pop.conformity,
-            "informant_propensity": pop.informant,
-            "reliability": pop.reliability,
-            "privacy_cost": pop.privacy_cost,
-            "base_income": pop.income,
-            "wealth": st.wealth,
-            "perceived_surveillance": st.perceived_surveillance,
-            "perceived_severity": st.perceived_severity,
-            "degree": self.graph.degree(),
-            "times_punished": st.times_punished,
-            "times_reported": st.times_reported,
-            "times_travel_denied": st.times_travel_denied,
-            "times_loan_denied": st.times_loan_denied,
-            "shared_score": st.shared,
+            "agent_id": np.arange(n, dtype=np.int64),
+            "group_name": pd.Categorical.from_codes(back(pop.group).astype(np.int64), categories=pop.group_names),
+            "baseline_score": back(st.baseline),
+            "score": back(st.score),
+            "tier": np.where(enrolled, tiers[back(st.tier).astype(np.intp)], None),
+            "enrolled": enrolled,
+            "blacklisted": back(st.blacklisted),
+            "desired_dissent": back(pop.dissent),
+            "expressed_dissent": back(st.expressed_dissent),
+            "boldness": back(pop.boldness),
+            "conformity": back(pop.conformity),
+            "informant_propensity": back(pop.informant),
+            "reliability": back(pop.reliability),
+            "privacy_cost": back(pop.privacy_cost),
+            "base_income": back(pop.income),
+            "wealth": back(st.wealth),
+            "perceived_surveillance": back(st.perceived_surveillance),
+            "perceived_severity": back(st.perceived_severity),
+            "degree": back(self.graph.degree()),
+            "times_punished": back(st.times_punished),
+            "times_reported": back(st.times_reported),
+            "times_travel_denied": back(st.times_travel_denied),
+            "times_loan_denied": back(st.times_loan_denied),
+            "shared_score": back(st.shared),
         }
         if self.original_ids is not None:
-            data["original_id"] = np.asarray(self.original_ids, dtype=np.int64)[self.order]
-        return pd.DataFrame(data, copy=False).iloc[self.rank].reset_index(drop=True)
+            data["original_id"] = np.asarray(self.original_ids, dtype=np.int64)
+        return pd.DataFrame(data, copy=False)
