@@ -472,6 +472,21 @@ def test_outputs_use_original_agent_ids_despite_renumbering():
     assert (e[:, 0] < e[:, 1]).all()
 
 
+def test_edge_table_is_the_live_ties_in_original_ids_sorted():
+    """The tie table is read off the graph numbered back, without a sort: it must equal the
+    internal ties mapped to original ids, each once with u < v, in lexicographic order."""
+    sim = Simulation(resolve("sesame-as-reported", agents=3000, steps=12, seed=5,
+                             overrides={"behaviour.social.unfriend_probability": 0.3}))
+    sim.run()
+    assert sim.graph.n_ties() < len(sim.initial_edges)  # ties were lost, so rows have free slots
+    ref = sim.order[sim.graph.edge_array()]
+    ref.sort(axis=1)
+    ref = ref[np.lexsort((ref[:, 1], ref[:, 0]))]
+    got = sim.edge_table()
+    assert got.dtype == np.int32
+    assert np.array_equal(got, ref)
+
+
 @pytest.mark.parametrize("sqrt_scale", [False, True])
 def test_histogram_distributions_match_the_exact_ones(monkeypatch, sqrt_scale):
     """Above EXACT_LIMIT values, quantiles and Gini come from 65,536-bin histograms."""
