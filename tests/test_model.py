@@ -470,6 +470,15 @@ def test_outputs_use_original_agent_ids_despite_renumbering():
     degree = np.bincount(e.ravel(), minlength=2000)
     assert np.array_equal(fin.degree.to_numpy(), degree)
     assert (e[:, 0] < e[:, 1]).all()
+    # the tier: an ordered category (worst first), missing exactly for the agents not enrolled
+    tiers = res.scenario.policy.tiers
+    assert list(fin.tier.cat.categories) == [t.name for t in tiers] and fin.tier.cat.ordered
+    enrolled = fin.enrolled.to_numpy()
+    assert 0 < enrolled.sum() < len(fin)
+    assert np.array_equal(fin.tier.isna().to_numpy(), ~enrolled)
+    expect = np.searchsorted([t.min_score for t in tiers], fin.score.to_numpy(), side="right") - 1
+    assert np.array_equal(fin.tier.cat.codes.to_numpy()[enrolled], expect[enrolled])
+    assert (res.agents.snapshot == "initial").sum() == (res.agents.snapshot == "final").sum() == 2000
 
 
 def test_edge_table_is_the_live_ties_in_original_ids_sorted():

@@ -178,7 +178,6 @@ class Simulation:
         Each column is gathered into original-id order (`locality.take` by `rank`)."""
         st, pop, pol = self.state, self.population, self.scenario.policy
         n = len(self.rank)
-        tiers = np.array([t.name for t in pol.tiers], dtype=object)
 
         def back(values):
             return locality.take(values, self.rank)
@@ -189,7 +188,10 @@ class Simulation:
             "group_name": pd.Categorical.from_codes(back(pop.group).astype(np.int64), categories=pop.group_names),
             "baseline_score": back(st.baseline),
             "score": back(st.score),
-            "tier": np.where(enrolled, tiers[back(st.tier).astype(np.intp)], None),
+            # the tier of an enrolled agent, missing for one not enrolled: an ordered category
+            # (worst to best; 1 byte per agent, not a string object)
+            "tier": pd.Categorical.from_codes(np.where(enrolled, back(st.tier), -1).astype(np.int8),
+                                              categories=[t.name for t in pol.tiers], ordered=True),
             "enrolled": enrolled,
             "blacklisted": back(st.blacklisted),
             "desired_dissent": back(pop.dissent),
