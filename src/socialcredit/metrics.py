@@ -214,10 +214,23 @@ _HIST_BLOCKS = 2  # fewer for the histograms: each block holds 2 x 65,536 bins p
 
 
 @njit(parallel=True, cache=True)
+def _members_per_group(member, group, n_groups):
+    """How many agents of each group the mask holds (integer counts, in fixed blocks)."""
+    n = len(member)
+    per = (n + _BLOCKS - 1) // _BLOCKS
+    counts = np.zeros((_BLOCKS, n_groups), np.int64)
+    for b in prange(_BLOCKS):
+        for i in range(b * per, min(n, (b + 1) * per)):
+            if member[i]:
+                counts[b, group[i]] += 1
+    return counts.sum(axis=0)
+
+
+@njit(parallel=True, cache=True)
 def _included_range(values, include, sqrt_scale):
-    """(count, min, max) of the included values (of their square roots when sqrt_scale: the
-    roots of the extremes, the same numbers, since a correctly rounded square root never
-    reverses an order); exact, so independent of the thread count."""
+    """(count, min, max) of the included values (when sqrt_scale, of their square roots,
+    negatives counting as 0: the roots of the extremes, the same numbers, since a correctly
+    rounded square root never reverses an order); exact, so independent of the thread count."""
     n = len(values)
     per = (n + _BLOCKS - 1) // _BLOCKS
     counts = np.zeros(_BLOCKS, np.int64)
@@ -229,7 +242,7 @@ def _included_range(values, include, sqrt_scale):
         hi = -np.inf
         for i in range(b * per, min(n, (b + 1) * per)):
             if include[i]:
-                t = values[i]
+                t = max(values[i], 0.0) if sqrt_scale else values[i]
                 c += 1
                 lo = min(lo, t)
                 hi = max(hi, t)
@@ -246,7 +259,8 @@ def _included_range(values, include, sqrt_scale):
 
 @njit(parallel=True, cache=True)
 def _histograms(values, include, group, n_groups, lo, width, sqrt_scale):
-    """Per group and bin: counts and sums of the included values (bins in value or square-root space)."""
+    """Per group and bin: counts and sums of the included values (bins in value or square-root
+    space; in square-root space negatives count as 0)."""
     n = len(values)
     per = (n + _HIST_BLOCKS - 1) // _HIST_BLOCKS
     counts = np.zeros((_HIST_BLOCKS, n_groups, BINS), np.int64)
@@ -254,7 +268,7 @@ def _histograms(values, include, group, n_groups, lo, width, sqrt_scale):
     for b in prange(_HIST_BLOCKS):
         for i in range(b * per, min(n, (b + 1) * per)):
             if include[i]:
-                x = values[i]
+                x = max(values[i], 0.0) if sqrt_scale else values[i]
                 t = np.sqrt(x) if sqrt_scale else x
                 k = int((t - lo) / width)
                 if k >= BINS:
@@ -296,10 +310,14 @@ def distribution(values: np.ndarray, include: np.ndarray, group: np.ndarray, n_g
     (`order` lists the agents grouped by group).
 
     Exact (sorted copies) up to EXACT_LIMIT included values; above it from histograms of
-    65,536 bins per group, linear in the value (scores) or in its square root (wealth,
-    non-negative and skewed: finer bins at the bottom; a square root costs a fraction of a log)."""
+    65,536 bins per group, linear in the value (scores) or in its square root (wealth: skewed,
+    finer bins at the bottom; a square root costs a fraction of a log). With `sqrt_scale`
+    negative values count as 0 (debts as no wealth), taken in the passes themselves rather
+    than from a clipped copy."""
     count, lo, hi = _included_range(values, include, sqrt_scale)
     if count <= EXACT_LIMIT:
+        if sqrt_scale:
+            values = np.maximum(values, 0.0)
         inc = order[include[order]]
         inc_bounds = np.concatenate([[0], np.cumsum(np.bincount(group[inc], minlength=n_groups))])
         parts = [np.sort(values[include])] + _sorted_parts(values, inc, inc_bounds)
@@ -384,9 +402,8 @@ class Recorder:
             qs, cols["gini_score"] = distribution(st.score, st.enrolled, self.group, self.n_groups, self.group_order)
             for qi, q in enumerate(QUANTILES):
                 cols[f"score_p{int(round(q * 100))}"] = qs[:, qi]
-            w = np.maximum(st.wealth, 0.0)
-            _, cols["gini_wealth"] = distribution(w, self.everyone, self.group, self.n_groups, self.group_order,
-                                                  sqrt_scale=True)
+            _, cols["gini_wealth"] = distribution(st.wealth, self.everyone, self.group, self.n_groups,
+                                                  self.group_order, sqrt_scale=True)  # debts count as 0
             for ti, tier in enumerate(pol.tiers):
                 cols[f"tier_share__{tier.name}"] = sums[:, _K + ti] / enr
             cols["tier_mobility"] = c["tier_moved"] / enr
@@ -415,7 +432,7 @@ class Recorder:
             m, sx, sy = c["pairs"], c["sx"], c["sy"]
             cols["score_assortativity"] = (m * c["sxy"] - sx * sy) / np.sqrt((m * c["sxx"] - sx**2) * (m * c["syy"] - sy**2))
             in_giant = self._giant(sim, int(c["tie_ends"][0]))
-            giant = np.bincount(self.group, weights=in_giant, minlength=self.n_groups)
+            giant = _members_per_group(in_giant, self.group, self.n_groups).astype(np.float64)
             cols["giant_component_share"] = np.concatenate([[giant.sum()], giant]) / n
             cols["unfriended"] = c["unfriended"] / 2.0  # tie ends lost; a tie across groups counts half to each
             cols["nudges"] = c["nudges"]
