@@ -517,6 +517,27 @@ def test_histogram_distributions_match_the_exact_ones(monkeypatch, sqrt_scale):
     assert not np.array_equal(hist_q, exact_q)  # the histogram path really ran
 
 
+def test_wealth_distribution_counts_debts_as_zero(monkeypatch):
+    """In square-root bins (wealth) a negative value counts as 0, on both the exact and the
+    histogram path, as if the values had been clipped first."""
+    from socialcredit import metrics
+
+    rng = np.random.default_rng(3)
+    n = 200_000
+    values = rng.lognormal(8.0, 1.0, n) - 1500.0  # about a tenth in debt
+    assert 0.05 < (values < 0).mean() < 0.3
+    include = np.ones(n, np.bool_)
+    group = (rng.random(n) < 0.5).astype(np.int64)
+    order = np.argsort(group, kind="stable")
+    clipped = np.maximum(values, 0.0)
+    for limit in (10**9, 1000):  # exact, then histograms
+        monkeypatch.setattr(metrics, "EXACT_LIMIT", limit)
+        got = metrics.distribution(values, include, group, 2, order, sqrt_scale=True)
+        want = metrics.distribution(clipped, include, group, 2, order, sqrt_scale=True)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+        assert (got[0] >= 0).all() and np.isfinite(got[1]).all()
+
+
 def test_unfriended_counts_every_lost_tie_once_and_splits_across_groups():
     """Both ends decide a tie alike: the ties lost in a step equal `unfriended`, and the
     per-group counts (half a tie per member end) add up to it."""
