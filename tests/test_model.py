@@ -481,6 +481,29 @@ def test_outputs_use_original_agent_ids_despite_renumbering():
     assert (res.agents.snapshot == "initial").sum() == (res.agents.snapshot == "final").sum() == 2000
 
 
+def test_agent_snapshots_are_the_two_tables_one_below_the_other(tmp_path):
+    """The result's agent table is gathered column by column into place: it must equal the
+    initial and the current agent tables joined, with `snapshot` first, for an edge-list
+    network (with original ids) too."""
+    import pandas as pd
+
+    gen = np.random.default_rng(2)
+    pairs = gen.integers(0, 400, size=(1600, 2)) * 7 + 3  # original ids 3, 10, 17, ...
+    edges = tmp_path / "small.edges"
+    edges.write_text("".join(f"{a} {b}\n" for a, b in pairs if a != b))
+    for sc in (resolve("sesame-as-reported", agents=1500, steps=4, seed=6),
+               resolve("sesame-as-reported", steps=2, seed=6,
+                       overrides={"network": {"kind": "edge_list", "path": str(edges)}})):
+        sim = Simulation(sc)
+        sim.run()
+        initial, final = sim.initial_agents, sim.agent_table()
+        assert not initial.score.equals(final.score)
+        joined = pd.concat([initial.assign(snapshot="initial"), final.assign(snapshot="final")], ignore_index=True)
+        joined["snapshot"] = pd.Categorical(joined["snapshot"], categories=["initial", "final"])
+        joined = joined[["snapshot"] + list(initial.columns)]
+        pd.testing.assert_frame_equal(sim.agent_snapshots(), joined)
+
+
 def test_edge_table_is_the_live_ties_in_original_ids_sorted():
     """The tie table is read off the graph numbered back, without a sort: it must equal the
     internal ties mapped to original ids, each once with u < v, in lexicographic order."""

@@ -130,24 +130,17 @@ def permute(graph: FriendGraph, order: np.ndarray) -> FriendGraph:
 @njit(parallel=True, cache=True)
 def _take(values, index, out):
     for i in prange(len(index)):
-        out[i] = values[index[i]]
+        out[i] = values[index[i]]  # an element, or a row of a 2-D array
 
 
-@njit(parallel=True, cache=True)
-def _take_rows(values, index, out):
-    for i in prange(len(index)):
-        out[i] = values[index[i]]
-
-
-def take(values: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """values[index] along the first axis (agents), gathered in parallel: renumbering
-    moves every per-agent array once at setup, and every agent table back."""
+def take(values: np.ndarray, index: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """values[index] along the first axis (agents), gathered in parallel (into `out` if given):
+    renumbering moves every per-agent array once at setup, and every agent table back."""
     index = np.asarray(index)
+    if out is None:
+        out = np.empty((len(index),) + values.shape[1:], values.dtype)
     if values.ndim > 2 or values.dtype == object or len(index) == 0:
-        return values[index]
-    out = np.empty((len(index),) + values.shape[1:], values.dtype)
-    if values.ndim == 1:
-        _take(values, index, out)
+        out[...] = values[index]
     else:
-        _take_rows(np.ascontiguousarray(values), index, out)
+        _take(np.ascontiguousarray(values), index, out)
     return out

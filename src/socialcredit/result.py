@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .metrics import ALL, HEADLINE
 from .scenario import Scenario
+
+
+def snapshot_labels(n_initial: int, n_final: int) -> pd.Categorical:
+    """The `snapshot` column of a result's agent or tie table: 'initial' rows, then 'final' rows."""
+    return pd.Categorical.from_codes(np.repeat(np.array([0, 1], np.int8), [n_initial, n_final]),
+                                     categories=["initial", "final"])
 
 
 @dataclass

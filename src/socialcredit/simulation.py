@@ -20,6 +20,7 @@ from .engine.consequences import consequence_table, consequences_all
 from .engine.state import State
 from .metrics import Recorder
 from .population import make_population
+from .result import snapshot_labels
 from .scenario import Scenario, ScenarioError
 
 Observer = Callable[["Simulation"], None]
@@ -193,45 +194,69 @@ class Simulation:
         """Agent table of the current state (rows by original agent id): traits, baseline, group, score, counters.
 
         `values` replaces what changes while the simulation runs (`_varying`; the setup's copy
-        for `initial_agents`). Each column is gathered into original-id order (`locality.take`
-        by `rank`)."""
-        st, pop, pol = self.state, self.population, self.scenario.policy
-        v = self._varying() if values is None else values
+        for `initial_agents`)."""
+        return self._agent_frame([self._varying() if values is None else values])
+
+    def agent_snapshots(self) -> pd.DataFrame:
+        """The initial and the current agent tables one below the other, column `snapshot`
+        first, each column gathered straight into its place (building both tables, then
+        joining them, held three copies of every column: 27 s and 5.7 GB more at 10⁷ agents)."""
         n = len(self.rank)
+        frame = self._agent_frame([self._initial_values, self._varying()])
+        frame.insert(0, "snapshot", snapshot_labels(n, n))
+        return frame
 
-        def back(a):
-            return locality.take(a, self.rank)
+    def _agent_frame(self, snapshots: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+        """The agent tables of `snapshots` (each what `_varying` returns), one below the other.
+        Every column is gathered into original-id order (`locality.take` by `rank`)."""
+        st, pop, pol = self.state, self.population, self.scenario.policy
+        n, k = len(self.rank), len(snapshots)
 
-        enrolled = back(v["enrolled"])
+        def place(arrays):  # one array per snapshot (internal order) -> the column
+            out = np.empty((k * n,) + arrays[0].shape[1:], arrays[0].dtype)
+            for s, a in enumerate(arrays):
+                if s and a is arrays[0]:
+                    out[s * n:(s + 1) * n] = out[:n]  # a trait: the same in every snapshot
+                else:
+                    locality.take(a, self.rank, out=out[s * n:(s + 1) * n])
+            return out
+
+        def trait(a):
+            return place([a] * k)
+
+        def varying(name):
+            return place([values[name] for values in snapshots])
+
+        enrolled = varying("enrolled")
         data = {
-            "agent_id": np.arange(n, dtype=np.int64),
-            "group_name": pd.Categorical.from_codes(back(pop.group).astype(np.int64), categories=pop.group_names),
-            "baseline_score": back(st.baseline),
-            "score": back(v["score"]),
+            "agent_id": np.tile(np.arange(n, dtype=np.int64), k),
+            "group_name": pd.Categorical.from_codes(trait(pop.group), categories=pop.group_names),
+            "baseline_score": trait(st.baseline),
+            "score": varying("score"),
             # the tier of an enrolled agent, missing for one not enrolled: an ordered category
             # (worst to best; 1 byte per agent, not a string object)
-            "tier": pd.Categorical.from_codes(np.where(enrolled, back(v["tier"]), -1).astype(np.int8),
+            "tier": pd.Categorical.from_codes(np.where(enrolled, varying("tier"), -1).astype(np.int8),
                                               categories=[t.name for t in pol.tiers], ordered=True),
             "enrolled": enrolled,
-            "blacklisted": back(v["blacklisted"]),
-            "desired_dissent": back(pop.dissent),
-            "expressed_dissent": back(v["expressed_dissent"]),
-            "boldness": back(pop.boldness),
-            "conformity": back(pop.conformity),
-            "informant_propensity": back(pop.informant),
-            "reliability": back(pop.reliability),
-            "privacy_cost": back(pop.privacy_cost),
-            "base_income": back(pop.income),
-            "wealth": back(v["wealth"]),
-            "perceived_surveillance": back(v["perceived_surveillance"]),
-            "perceived_severity": back(v["perceived_severity"]),
-            "degree": back(v["degree"]),
-            "times_punished": back(v["times_punished"]),
-            "times_reported": back(v["times_reported"]),
-            "times_travel_denied": back(v["times_travel_denied"]),
-            "times_loan_denied": back(v["times_loan_denied"]),
-            "shared_score": back(v["shared"]),
+            "blacklisted": varying("blacklisted"),
+            "desired_dissent": trait(pop.dissent),
+            "expressed_dissent": varying("expressed_dissent"),
+            "boldness": trait(pop.boldness),
+            "conformity": trait(pop.conformity),
+            "informant_propensity": trait(pop.informant),
+            "reliability": trait(pop.reliability),
+            "privacy_cost": trait(pop.privacy_cost),
+            "base_income": trait(pop.income),
+            "wealth": varying("wealth"),
+            "perceived_surveillance": varying("perceived_surveillance"),
+            "perceived_severity": varying("perceived_severity"),
+            "degree": varying("degree"),
+            "times_punished": varying("times_punished"),
+            "times_reported": varying("times_reported"),
+            "times_travel_denied": varying("times_travel_denied"),
+            "times_loan_denied": varying("times_loan_denied"),
+            "shared_score": varying("shared"),
         }
         if self.original_ids is not None:
-            data["original_id"] = np.asarray(self.original_ids, dtype=np.int64)
+            data["original_id"] = np.tile(np.asarray(self.original_ids, dtype=np.int64), k)
         return pd.DataFrame(data, copy=False)
