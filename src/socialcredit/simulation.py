@@ -128,7 +128,7 @@ class Simulation:
         self.observers: list[Observer] = [self.recorder] + list(observers or [])
         # the initial agent table is built when asked for, from a copy of what changes while
         # the simulation runs (in internal order: copies, not gathers, at setup)
-        self._initial_values = {k: (v.copy() if k != "degree" else v) for k, v in self._varying().items()}
+        self._initial_values = {k: v.copy() for k, v in self._varying().items()}
         self.setup_seconds = time.perf_counter() - t0
         self.step_seconds: list[float] = []
         self._observe()
@@ -212,20 +212,15 @@ class Simulation:
         st, pop, pol = self.state, self.population, self.scenario.policy
         n, k = len(self.rank), len(snapshots)
 
-        def place(arrays):  # one array per snapshot (internal order) -> the column
-            out = np.empty((k * n,) + arrays[0].shape[1:], arrays[0].dtype)
-            for s, a in enumerate(arrays):
-                if s and a is arrays[0]:
-                    out[s * n:(s + 1) * n] = out[:n]  # a trait: the same in every snapshot
-                else:
-                    locality.take(a, self.rank, out=out[s * n:(s + 1) * n])
+        def trait(a):  # the same in every snapshot: gathered once
+            column = locality.take(a, self.rank)
+            return np.tile(column, k) if k > 1 else column
+
+        def varying(name):  # snapshot after snapshot, each gathered into its place
+            out = np.empty(k * n, snapshots[0][name].dtype)
+            for s, values in enumerate(snapshots):
+                locality.take(values[name], self.rank, out=out[s * n:(s + 1) * n])
             return out
-
-        def trait(a):
-            return place([a] * k)
-
-        def varying(name):
-            return place([values[name] for values in snapshots])
 
         enrolled = varying("enrolled")
         data = {
