@@ -139,8 +139,5 @@ def take(values: np.ndarray, index: np.ndarray, out: np.ndarray | None = None) -
     index = np.asarray(index)
     if out is None:
         out = np.empty((len(index),) + values.shape[1:], values.dtype)
-    if values.ndim > 2 or values.dtype == object or len(index) == 0:
-        out[...] = values[index]
-    else:
-        _take(np.ascontiguousarray(values), index, out)
+    _take(np.ascontiguousarray(values), index, out)
     return out

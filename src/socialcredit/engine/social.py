@@ -196,8 +196,7 @@ def _mark_partners(indptr, ends, indices, dropped, touched):
     searches when each was made at its decision)."""
     owners = np.flatnonzero(dropped)
     offsets = np.zeros(len(owners) + 1, np.int64)
-    for t in range(len(owners)):
-        offsets[t + 1] = offsets[t] + dropped[owners[t]]
+    offsets[1:] = np.cumsum(dropped[owners])
     friend = np.empty(offsets[-1], np.int64)
     owner = np.empty(offsets[-1], np.int64)
     for t in prange(len(owners)):
