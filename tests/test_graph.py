@@ -552,7 +552,9 @@ def test_unfriend_from_droppable_rows_drops_at_the_rule_rates():
     assert_consistent(g)
     after = tie_set(g.edge_array())
     gone = np.array([tuple(e) not in after for e in before.tolist()])
-    assert removed == 2 * gone.sum() == 2 * dropped.sum()
+    assert removed == 2 * gone.sum()
+    # each row counts the entries it marked: a tie dropped from both ends counts twice
+    assert gone.sum() <= dropped.sum() <= gone.sum() + (gone & (ends_low == 2)).sum()
     assert not gone[ends_low == 0].any()
     for k, chance in [(1, p), (2, 1 - (1 - p) ** 2)]:
         m = int((ends_low == k).sum())

@@ -43,6 +43,7 @@ def test_friedkin_johnsen_fixed_point(w, lam):
         "policy.friends.weight": w,
         "policy.reversion": lam,
         "policy.baseline.sd": 80.0,
+        "behaviour.social.unfriend_probability": 0.0,  # the fixed point is of a fixed graph
     })
     sim = Simulation(sc)
     s0 = sim.state.baseline.copy()

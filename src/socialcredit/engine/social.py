@@ -8,11 +8,11 @@ Agents nudge visible low-scoring friends (raising their perceived severity); hig
 share their score (bragging; ACLU 2015 counted ~100,000 on Weibo).
 
 After sharing, unfriending visits only the rows of the agents that can be dropped: each
-droppable tie is decided once, by its owner row, from draws keyed by that row (`unfriend`),
-which marks both of its entries. Then one pass over each agent's row does the rest: the
+friend's decision to drop a droppable agent is made in that agent's row, from draws keyed
+by the row (`unfriend`), and a tie that goes has both of its entries marked. Then one pass over each agent's row does the rest: the
 nudges it receives, the fear it learns from its friends, and what the record and the next
 step's adoption need of its ties (friends left, enrolled friends, their scores), closing
-the row up over its marked entries. Every tie is decided by one row and every row is
+the row up over its marked entries. Every decision is made by one row and every row is
 rewritten by one thread, so the result does not depend on the thread count.
 """
 
@@ -80,11 +80,12 @@ def flag(enrolled, shared, public, score, expressed, observed, punished, tau, un
 
 
 @njit(inline="always", cache=True)
-def _drop_chance(p, conformity_actor, actor_flags, target_flags, drag_mode, non_drag):
-    """Chance that `actor` drops a visible low-scoring `target`: p · conformity, times
-    non_drag_factor unless the target drags the actor's score (mode drag, both enrolled, s < θ)."""
-    q = p * conformity_actor
-    if not (drag_mode and (actor_flags & ENROLLED) and (target_flags & DRAGS)):
+def _drop_chance(p, conformity, flags, actor, target_flags, drag_mode, non_drag):
+    """Chance that `actor` drops a visible low-scoring target: p · conformity, times
+    non_drag_factor unless the target drags the actor's score (mode drag, both enrolled,
+    s < θ). The actor's flags are read only in mode drag."""
+    q = p * conformity[actor]
+    if not (drag_mode and (target_flags & DRAGS) and (flags[actor] & ENROLLED)):
         q *= non_drag
     return q
 
@@ -169,76 +170,47 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
 _KEEP_TABLE = 256
 
 
-@njit(cache=True)
+#: rows per block of `unfriend` (fixed: a block's candidates go through one pipeline)
+_DECIDE_BLOCK = 4096
+#: `unfriend`'s pipeline, in candidates drawn: a candidate's entry is asked for when it is
+#: drawn, its friend's values and row bounds READ_AT candidates later, and it is decided
+#: SETTLE_AT candidates later; a tie that goes has its friend's entry marked MARK_AT ties
+#: after the friend's row was asked for
+_READ_AT, _SETTLE_AT, _MARK_AT, _PIPELINE = 4, 8, 8, 16
+
+
+@njit(inline="always", cache=True)
+def _none_beyond(keep_pow, log_keep, entries):
+    """(1 − p_max)^entries: the chance that no candidate falls among `entries` entries."""
+    return keep_pow[entries] if entries < _KEEP_TABLE else math.exp(entries * log_keep)
+
+
+@njit(parallel=True, cache=True)
 def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_drag, p_max, dropped, touched):
     """Unfriending (MODEL.md step 8.4), over the rows of the agents that can be dropped only:
-    each droppable tie decided once by its owner (the droppable end, the lower id when both
-    are), which marks its own entry dropped (`_decide_drops`); then the friend's entry of each
-    tie that went is marked too (`_mark_partners`) and both rows touched. `graph.prune` then
-    closes up the touched rows, or `rows` closes up every row (it then passes an empty
-    `touched`). `dropped` counts the ties each owner dropped."""
-    _decide_drops(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_drag, p_max, dropped)
-    _mark_partners(indptr, ends, indices, dropped, touched)
+    every decision "i drops its droppable friend j" is made in j's row, which marks both
+    entries of a tie that goes (the friend's found by binary search in its sorted row) and
+    touches both rows. `graph.prune` then closes up the touched rows, or `rows` closes up
+    every row (it then passes an empty `touched`). `dropped` counts the ties each row
+    dropped: a tie both of whose ends were dropped by the other counts in both rows.
 
+    One decision per entry of a droppable row (i drops j with its chance q, `_drop_chance`;
+    a tie both of whose ends are droppable is decided once in each row, so it goes with
+    1 − (1 − q_ij)(1 − q_ji)). Instead of a draw per entry, the row draws only where a drop
+    can happen: the candidates are a Bernoulli process over its entries at rate p_max ≥
+    every q, walked by geometric gaps ⌊log(1 − u) / log(1 − p_max)⌋ (one draw per
+    candidate; where no gap fits in the rest of the row, (1 − u) ≤ (1 − p_max)^entries
+    left, the row ends without a logarithm), and a candidate is kept with chance q / p_max
+    (thinning, Lewis & Shedler 1979; no draw where q = p_max). So each entry is dropped with
+    its own chance from about p_max draws per entry instead of a hash per tie.
 
-#: ties `_mark_partners` looks ahead: the friend's row bounds are asked for 2·PARTNER_AHEAD
-#: ties before use, its first entries PARTNER_AHEAD ties before
-PARTNER_AHEAD = 8
-_PARTNER_BLOCK = 4096  # fixed blocks of the tie list
-
-
-@njit(parallel=True, cache=True)
-def _mark_partners(indptr, ends, indices, dropped, touched):
-    """The friend's half of every tie `_decide_drops` dropped: its owner's row holds ~j where
-    it went, and the friend's entry is found by binary search in the friend's sorted row.
-    The friends' rows are scattered, so the ties are listed first and each friend's row is
-    asked for a few ties ahead (10⁶ agents: ~5 of 18 ms of unfriending went to these
-    searches when each was made at its decision)."""
-    owners = np.flatnonzero(dropped)
-    offsets = np.zeros(len(owners) + 1, np.int64)
-    offsets[1:] = np.cumsum(dropped[owners])
-    friend = np.empty(offsets[-1], np.int64)
-    owner = np.empty(offsets[-1], np.int64)
-    for t in prange(len(owners)):
-        i = owners[t]
-        w = offsets[t]
-        for k in range(indptr[i], ends[i]):
-            x = indices[k]
-            if x < 0:  # marked by its owner: before this pass a row holds no other mark
-                friend[w] = ~x
-                owner[w] = i
-                w += 1
-    m = len(friend)
-    for b in prange((m + _PARTNER_BLOCK - 1) // _PARTNER_BLOCK):
-        lo = b * _PARTNER_BLOCK
-        hi = min(m, lo + _PARTNER_BLOCK)
-        for q in range(lo, hi):
-            if q + 2 * PARTNER_AHEAD < hi:
-                prefetch.at(indptr, friend[q + 2 * PARTNER_AHEAD])
-                prefetch.at(ends, friend[q + 2 * PARTNER_AHEAD])
-            if q + PARTNER_AHEAD < hi:
-                prefetch.at(indices, indptr[friend[q + PARTNER_AHEAD]])
-            j = friend[q]
-            i = owner[q]
-            mark_dropped(indices, find_entry(indptr, ends, indices, j, i))
-            if len(touched):
-                touched[i] = True
-                touched[j] = True
-
-
-@njit(parallel=True, cache=True)
-def _decide_drops(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_drag, p_max, dropped):
-    """The owners' decisions of `unfriend`, each marking its own entry of a tie that goes.
-
-    Instead of a draw per tie, an owner row draws only where a drop can happen. Along the
-    row, each entry k has two slots, "the friend drops me" (2k) and "I drop a droppable
-    friend" (2k + 1); the candidates are a Bernoulli process over the slots at rate p_max ≥
-    every drop chance, walked by geometric gaps ⌊log(1 − u) / log(1 − p_max)⌋ (one draw per
-    candidate; a row whose first gap passes its end, (1 − u) ≤ (1 − p_max)^slots, costs one
-    draw and no logarithm), and a candidate is kept with chance (its drop chance) / p_max
-    (thinning, Lewis & Shedler 1979). So each tie is dropped with the chance `rows` gives
-    it, from about 2 p_max draws per entry instead of a hash per tie. Draws are keyed by
-    the owner and its candidate count: the result does not depend on the thread count."""
+    A candidate's entry, its friend's values and the friend's row are at scattered places,
+    so each block of rows feeds its candidates through a short pipeline that asks for each
+    a few candidates before it is used (`_READ_AT`, `_SETTLE_AT`, `_MARK_AT`). Draws are
+    keyed by the row and its candidate count and the blocks are fixed, so the ties that go
+    do not depend on the thread count. A row's entries are read and marked by other rows'
+    threads too: every reader decodes a mark (`friend_id`), and a mark written twice is
+    written alike."""
     n = len(flags)
     if p_max <= 0.0:
         dropped[:] = 0
@@ -246,41 +218,109 @@ def _decide_drops(key, indptr, ends, indices, flags, conformity, p, drag_mode, n
     p_max = min(p_max, 1.0)  # a chance of 1 or more always drops
     keep = 1.0 - p_max
     log_keep = math.log(keep) if keep > 0.0 else -np.inf
-    keep_pow = np.empty(_KEEP_TABLE)  # (1 - p_max)^slots for short rows
+    keep_pow = np.empty(_KEEP_TABLE)  # (1 - p_max)^entries for short rows
     keep_pow[0] = 1.0
     for t in range(1, _KEEP_TABLE):
         keep_pow[t] = keep_pow[t - 1] * keep
-    for i in prange(n):
-        fi = flags[i]
-        lost = 0
-        if fi & UNFRIENDABLE:
-            lo = indptr[i]
-            slots = 2 * (ends[i] - lo)
-            none_left = keep_pow[slots] if slots < _KEEP_TABLE else math.exp(slots * log_keep)
-            u = rng.uniform(key, i, 0)
-            if 1.0 - u > none_left:  # some slot of the row holds a candidate
-                c = 0
-                t = -1
-                while True:
-                    gap = 0.0 if keep == 0.0 else math.log1p(-u) / log_keep  # a float: it can pass any row
-                    if gap >= slots - 1 - t:
-                        break
-                    t += np.int64(gap) + 1
-                    c += 1
-                    k = lo + (t >> 1)
-                    j = friend_id(indices[k])  # marked if this row dropped it from its other slot
-                    fj = flags[j]
-                    if not ((fj & UNFRIENDABLE) and j < i):  # else owned by j
-                        q = 0.0
-                        if t & 1 == 0:
-                            q = _drop_chance(p, conformity[j], fj, fi, drag_mode, non_drag)
-                        elif fj & UNFRIENDABLE:
-                            q = _drop_chance(p, conformity[i], fi, fj, drag_mode, non_drag)
-                        if rng.uniform(key, i, 2 * c - 1) * p_max < q and indices[k] >= 0:
-                            mark_dropped(indices, k)
-                            lost += 1
-                    u = rng.uniform(key, i, 2 * c)
-        dropped[i] = lost
+    mask = _PIPELINE - 1
+    for b in prange((n + _DECIDE_BLOCK - 1) // _DECIDE_BLOCK):
+        # candidates in flight: entry, row (whose draws key them), count in the row, friend
+        entry = np.empty(_PIPELINE, np.int64)
+        row = np.empty(_PIPELINE, np.int64)
+        count = np.empty(_PIPELINE, np.int64)
+        friend = np.empty(_PIPELINE, np.int64)
+        # ties that went, whose friend's entry is still to be marked
+        gone_row = np.empty(_PIPELINE, np.int64)
+        gone_friend = np.empty(_PIPELINE, np.int64)
+        drawn = read = settled = went = marked = 0
+        for j in range(b * _DECIDE_BLOCK, min(n, (b + 1) * _DECIDE_BLOCK)):
+            dropped[j] = 0
+            if not flags[j] & UNFRIENDABLE:
+                continue
+            lo = indptr[j]
+            left = ends[j] - lo  # entries after the last candidate
+            c = 0
+            u = rng.uniform(key, j, 0)
+            while 1.0 - u > _none_beyond(keep_pow, log_keep, left):  # a candidate among them
+                gap = 0.0 if keep == 0.0 else math.log1p(-u) / log_keep
+                if gap >= left:  # rounding: the bound and the gap disagree at the edge
+                    break
+                c += 1
+                k = ends[j] - left + np.int64(gap)
+                left = ends[j] - k - 1
+                slot = drawn & mask
+                entry[slot] = k
+                row[slot] = j
+                count[slot] = c
+                prefetch.at(indices, k)
+                drawn += 1
+                if drawn - read > _READ_AT:
+                    _read_friend(read & mask, entry, friend, indptr, ends, indices, conformity, flags, drag_mode)
+                    read += 1
+                if drawn - settled > _SETTLE_AT:
+                    if _settle(key, settled & mask, entry, row, count, friend, indptr, indices, flags, conformity,
+                               p, drag_mode, non_drag, p_max, dropped, gone_row, gone_friend, went & mask):
+                        went += 1
+                        if went - marked > _MARK_AT:
+                            _mark_friend(marked & mask, gone_row, gone_friend, indptr, ends, indices, touched)
+                            marked += 1
+                    settled += 1
+                u = rng.uniform(key, j, 2 * c)
+        while read < drawn:
+            _read_friend(read & mask, entry, friend, indptr, ends, indices, conformity, flags, drag_mode)
+            read += 1
+        while settled < drawn:
+            if _settle(key, settled & mask, entry, row, count, friend, indptr, indices, flags, conformity, p,
+                       drag_mode, non_drag, p_max, dropped, gone_row, gone_friend, went & mask):
+                went += 1
+                if went - marked > _MARK_AT:
+                    _mark_friend(marked & mask, gone_row, gone_friend, indptr, ends, indices, touched)
+                    marked += 1
+            settled += 1
+        while marked < went:
+            _mark_friend(marked & mask, gone_row, gone_friend, indptr, ends, indices, touched)
+            marked += 1
+
+
+@njit(inline="always", cache=True)
+def _read_friend(slot, entry, friend, indptr, ends, indices, conformity, flags, drag_mode):
+    """`unfriend`'s pipeline: the candidate's friend, whose values and row bounds are asked for."""
+    i = friend_id(indices[entry[slot]])  # another row may have marked it already
+    friend[slot] = i
+    prefetch.at(conformity, i)
+    prefetch.at(indptr, i)
+    prefetch.at(ends, i)
+    if drag_mode:
+        prefetch.at(flags, i)
+
+
+@njit(inline="always", cache=True)
+def _settle(key, slot, entry, row, count, friend, indptr, indices, flags, conformity, p, drag_mode, non_drag, p_max,
+            dropped, gone_row, gone_friend, gone_slot):
+    """`unfriend`'s pipeline: keep the candidate with chance q / p_max; a kept one marks its
+    entry, asks for the start of the friend's row and is queued for `_mark_friend`."""
+    j = row[slot]
+    i = friend[slot]
+    q = _drop_chance(p, conformity, flags, np.uint32(i), flags[j], drag_mode, non_drag)
+    if q >= p_max or rng.uniform(key, j, 2 * count[slot] - 1) * p_max < q:
+        mark_dropped(indices, entry[slot])
+        dropped[j] += 1
+        prefetch.at(indices, indptr[i])
+        gone_row[gone_slot] = j
+        gone_friend[gone_slot] = i
+        return True
+    return False
+
+
+@njit(inline="always", cache=True)
+def _mark_friend(slot, gone_row, gone_friend, indptr, ends, indices, touched):
+    """`unfriend`'s pipeline: mark the friend's entry of a tie that went; touch both rows."""
+    j = gone_row[slot]
+    i = gone_friend[slot]
+    mark_dropped(indices, find_entry(indptr, ends, indices, i, j))
+    if len(touched):
+        touched[i] = True
+        touched[j] = True
 
 
 def socialise(sim) -> None:
