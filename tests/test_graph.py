@@ -562,6 +562,49 @@ def test_unfriend_from_droppable_rows_drops_at_the_rule_rates():
         assert abs(gone[ends_low == k].sum() - m * chance) < 4.5 * np.sqrt(m * chance * (1 - chance))
 
 
+def test_update_closing_marked_rows_equals_prune_then_update():
+    """The score update that closes up the rows `unfriend` touched (sc-core's incremental
+    compaction) gives the same scores, rows and row ends as `prune` followed by the plain
+    update, and clears `touched`; it refuses a population not all enrolled."""
+    from socialcredit.engine import scoring, social
+
+    n = 20_000
+    g = FriendGraph.from_edges(n, barabasi_albert(n, 5, 5))
+    gen = np.random.default_rng(6)
+    flags = np.where(gen.random(n) < 0.4, social.UNFRIENDABLE | social.ENROLLED, social.ENROLLED).astype(np.uint8)
+    touched = np.zeros(n, np.bool_)
+    social.unfriend(np.uint64(3), g.indptr, g.ends, g.indices, flags, np.ones(n, np.float32), 0.2, False, 1.0, 0.2,
+                    np.zeros(n, np.int32), touched)
+    assert 1000 < touched.sum() < n
+    score = gen.uniform(350, 950, n)
+    points = gen.normal(0, 5, n)
+    enrolled = np.ones(n, np.bool_)
+    off = (np.zeros(0, np.uint8), np.zeros(0, np.int32), (False, 0.0, 0.0), np.zeros((0, 3), np.int32),
+           *(np.zeros(0, np.int16),) * 3, np.zeros(0, np.bool_), np.zeros(0, np.int32),
+           (False, 0.0, 0.0, False, 0.0), np.zeros(0, np.float32), np.zeros(0, np.bool_), np.zeros(0, np.float64),
+           np.zeros(0, np.int32))
+    friends = (scoring.AVERAGE, 0.2, 0.0, True)
+
+    def update(graph, rows, out, everyone=enrolled):
+        scoring.update(graph.indptr, graph.ends, graph.indices, score, score, everyone, points, 0.0, friends, rows,
+                       350.0, 950.0, out, *off)
+
+    pruned = FriendGraph.from_edges(n, barabasi_albert(n, 5, 5))
+    pruned.indices[:], pruned.ends[:] = g.indices, g.ends
+    prune(pruned.indptr, pruned.ends, pruned.indices, touched.copy())
+    expected = np.empty(n)
+    update(pruned, np.zeros(0, np.bool_), expected)
+    with pytest.raises(ValueError, match="everyone enrolled"):
+        update(g, touched, np.empty(n), np.arange(n) % 7 > 0)
+    closed = np.empty(n)
+    update(g, touched, closed)
+    assert not touched.any()
+    assert np.array_equal(closed, expected)
+    assert np.array_equal(g.ends, pruned.ends)
+    assert all(np.array_equal(g.neighbors(i), pruned.neighbors(i)) for i in range(0, n, 7))
+    assert_consistent(g)
+
+
 def test_compile_cache_is_per_source(tmp_path, monkeypatch):
     """The cache folder is named by the package's source: a copy with one helper changed
     (Numba would not notice a change in an inlined helper of another module) gets its own

@@ -6,9 +6,11 @@ are returned in the original node order), the score-update kernel of MODEL.md st
 (`scoring.update`, mode `average` with w = 0.2 and λ = 0, friendless agents averaging with
 their own score as sc-core says), the phase-8 flags and unfriending pass (`social.flag`,
 `social.unfriend`: a tie goes when either end draws below p_drop against a friend below
-`low`, decided from the low end's row by geometric skips; `graph.prune` then closes up the
-rows it touched),
-counter-based draws (`engine.rng`) and the engine's compaction policy.
+`low`, decided in the low end's row by geometric skips, both entries marked dropped), the
+update's closing of rows over those marks on its next pass (incremental compaction: the
+marked entries are skipped, as the SPEC's removals take effect from the next step, and the
+rows closed up where they are read anyway, instead of a `graph.prune` pass over the
+touched rows), counter-based draws (`engine.rng`) and the engine's compaction policy.
 
 sc-core's per-agent event rule (posts driven by the logistic fear of one's own score,
 Bernoulli posts and purchases) is not one of the model's rules, so it is the one small
@@ -31,7 +33,7 @@ from socialcredit.simulation import COMPACT_AT
 from .common import FEAR_MID, FEAR_SCALE, GAIN_POS, LOSS_FOREIGN, LOSS_NEG, SCORE_MAX, SCORE_MIN, W_FRIENDS, Params
 
 NAME = "engine"
-DESCRIPTION = "socialcredit's engine: RCM-renumbered CSR, scoring.update + social.unfriend + graph.prune kernels, compaction"
+DESCRIPTION = "socialcredit's engine: RCM-renumbered CSR, scoring.update (closing marked rows) + social.unfriend kernels, compaction"
 HAS_COMPACTION = True
 
 
@@ -78,12 +80,12 @@ class Model:
     flags: np.ndarray
     score32: np.ndarray
     nudged: np.ndarray
-    touched: np.ndarray
+    touched: np.ndarray  # rows holding ties dropped in the last step, until the next update closes them up
     params: Params
     seed: int
     compact: str
     t: int = 0
-    dead: float = 0.0  # share of CSR slots freed by dropped ties (compaction releases them)
+    marked: bool = False  # some rows hold ties dropped in the last step (`touched`)
 
 
 def setup(edges, n, d, f, s0, params: Params, seed: int = 0, compact: str = "auto") -> Model:
@@ -107,21 +109,23 @@ def step(m: Model) -> None:
     m.t += 1
     _events(rng.key(m.seed, m.t, rng.EXPRESSION), m.s, m.d, m.f, float(p.p_pos), float(p.neg_mult),
             float(p.foreign_mult), m.points)
-    # rules 4-5: s' = clip(0.8 (s + delta) + 0.2 mean_friends, 350, 950): scoring.update, w = 0.2, λ = 0
+    # rules 4-5: s' = clip(0.8 (s + delta) + 0.2 mean_friends, 350, 950): scoring.update, w = 0.2, λ = 0,
+    # skipping the ties the last step dropped and closing their rows up
     scoring.update(g.indptr, g.ends, g.indices, m.s, m.s, m.enrolled, m.points, 0.0,
-                   (scoring.AVERAGE, W_FRIENDS, 0.0, True), SCORE_MIN, SCORE_MAX, m.s_next, *_NO_REPORTS_NO_SANCTION)
+                   (scoring.AVERAGE, W_FRIENDS, 0.0, True), m.touched, SCORE_MIN, SCORE_MAX, m.s_next, *_NO_REPORTS_NO_SANCTION)
     m.s, m.s_next = m.s_next, m.s
-    # rule 6 on the new scores: the engine's phase-8 row pass, unfriending only
+    if m.marked:  # the rows are closed up: the slots those ties held are free
+        m.marked = False
+        dead = g.dead_fraction()
+        if (m.compact == "always" and dead > 0.0) or (m.compact == "auto" and dead > COMPACT_AT):
+            g.compact()
+    # rule 6 on the new scores: the engine's phase-8 unfriending, which marks the ties that go
     droppable = social.flag(m.enrolled, m.shared, True, m.s, m.zeros_f32, m.zeros_bool, m.zeros_bool, 1.0,
                             float(p.low), -np.inf, -np.inf, m.flags, m.score32, m.nudged)
     if droppable:
         social.unfriend(rng.key(m.seed, m.t, rng.UNFRIEND), g.indptr, g.ends, g.indices, m.flags, m.conformity,
                         float(p.p_drop), False, 1.0, float(p.p_drop), m.dropped, m.touched)
-        if prune(g.indptr, g.ends, g.indices, m.touched):
-            m.dead = g.dead_fraction()
-    if (m.compact == "always" and m.dead > 0.0) or (m.compact == "auto" and m.dead > COMPACT_AT):
-        g.compact()
-        m.dead = 0.0
+        m.marked = True
 
 
 def scores(m: Model) -> np.ndarray:
@@ -131,7 +135,11 @@ def scores(m: Model) -> np.ndarray:
 
 
 def n_alive_ties(m: Model) -> int:
-    return m.graph.n_ties()
+    g = m.graph
+    if m.marked:  # the last step's ties are still marked in their rows
+        prune(g.indptr, g.ends, g.indices, m.touched)
+        m.marked = False
+    return g.n_ties()
 
 
 def warmup() -> None:

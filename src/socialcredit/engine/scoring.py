@@ -38,6 +38,8 @@ ENROLLED, DRAGS = 1, 2
 
 #: `update`'s dragging-friend counts when the report pass did not count them
 _NO_COUNTS = np.zeros(0, np.int32)
+#: `update`'s rows holding dropped entries when there are none (the phase-8 pass closes rows up)
+_NO_ROWS = np.zeros(0, np.bool_)
 
 
 def points_vector(points) -> np.ndarray:
@@ -123,6 +125,28 @@ def friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i):
 
 
 @njit(inline="always", cache=True)
+def friend_mean_closing(indptr, ends, indices, score, touched, i):
+    """(Σ s_j, count) over i's friends (everyone enrolled) in a row that holds entries
+    marked dropped (`graph.mark_dropped`): they are skipped, and the row is closed up over
+    them as `graph.prune` would (kept entries to the front, in order; `ends[i]` back), and
+    its `touched` cleared."""
+    touched[i] = False
+    w = indptr[i]
+    total = 0.0
+    for k in range(indptr[i], ends[i]):
+        prefetch.ahead(score, indices, k, 1, prefetch.LIGHT_PASS)
+        x = indices[k]
+        if x < 0:
+            continue  # dropped last step (rare: a predictable branch)
+        if w != k:
+            indices[w] = x
+        w += 1
+        total += score[np.uint32(x)]
+    ends[i] = w
+    return total, w - indptr[i]
+
+
+@njit(inline="always", cache=True)
 def friends_dragging(indptr, ends, indices, flags, i):
     """#{j ∈ F(i), enrolled: s_j < θ}, from one flag byte per friend (MODEL.md step 6, mode drag)."""
     low = 0
@@ -135,7 +159,7 @@ def friends_dragging(indptr, ends, indices, flags, i):
 
 
 @njit(parallel=True, cache=True)
-def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, s_min, s_max,
+def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, touched, s_min, s_max,
            out, flags, dragging, reports, counts, made_out, true_out, false_out, observed,
            times_reported, sanction, expressed, punished, penalty, times_punished):
     """Phase 6 for every agent in one pass over its row, with the points of phase 5's reports
@@ -144,7 +168,11 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
     Row i's friends are indices[indptr[i]:ends[i]] (`FriendGraph`). friends = (mode, weight w, drag penalty p,
     alone_self): `alone_self` only changes agents without enrolled friends in mode `average`:
     False keeps f_i = r_i (MODEL.md); True takes the friend mean to be s_i itself (the
-    sc-core benchmark). Mode `average` reads the friends' scores (`friend_mean_terms`), mode
+    sc-core benchmark). `touched` (mode `average` with everyone enrolled; empty otherwise)
+    names the rows holding entries marked dropped since the last pass: they are skipped and
+    the row closed up on the way (`friend_mean_closing`), and `touched` cleared, so that a
+    caller need not `graph.prune` them first. (An argument of its own: Numba loses writes
+    to an array passed inside a tuple to a parallel loop, numba/numba#5872.) Mode `average` reads the friends' scores (`friend_mean_terms`), mode
     `drag` their `flags` (`friends_dragging`), or takes the count from `dragging` when the
     report pass left it there (an empty array otherwise).
     reports = (on, points per report made, points per report received): when on, the
@@ -154,6 +182,7 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
     agent with a > τ is punished. B_i = points_i + report points − sanction.
     """
     mode, weight, drag_penalty, alone_self = friends
+    closing = len(touched) > 0
     rep_on, pts_made, pts_received = reports
     sanction_on, tau, severity, proportional, points_per_severity = sanction
     n = len(score)
@@ -162,6 +191,8 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
         if not enrolled[i]:
             everyone = False
             break
+    if closing and not (everyone and mode == AVERAGE):
+        raise ValueError("closing rows up needs mode average with everyone enrolled")
     for i in prange(n):
         s = score[i]
         if not enrolled[i]:
@@ -178,7 +209,10 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
         count = 0
         low = 0
         if mode == AVERAGE:
-            total, count = friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i)
+            if closing and touched[i]:
+                total, count = friend_mean_closing(indptr, ends, indices, score, touched, i)
+            else:
+                total, count = friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i)
         elif mode == DRAG:
             if len(dragging):
                 low = dragging[i]
@@ -247,7 +281,7 @@ def score_all(sim) -> None:
         st.reports_true[:] = 0
         st.reports_false[:] = 0
     update(g.indptr, g.ends, g.indices, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
-           (mode, float(fr.weight), float(fr.drag_penalty), False), pol.score_min, pol.score_max, sim.next_score,
+           (mode, float(fr.weight), float(fr.drag_penalty), False), _NO_ROWS, pol.score_min, pol.score_max, sim.next_score,
            sim.flags, dragging, (reports_on, float(reward), float(pol.points.report_received)), counts,
            st.reports_made, st.reports_true, st.reports_false, st.observed, st.times_reported,
            (sp.severity > 0.0, float(sp.tolerance), float(sp.severity), sp.punishment == "proportional",
