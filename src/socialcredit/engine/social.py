@@ -170,8 +170,10 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
 _KEEP_TABLE = 256
 
 
-#: rows per block of `unfriend` (fixed: a block's candidates go through one pipeline)
+#: rows per block of `unfriend` (a block's candidates go through one pipeline; the blocks
+#: change no result, only how the work is shared: at least 32 blocks for small graphs)
 _DECIDE_BLOCK = 4096
+_DECIDE_MIN_BLOCK = 64
 #: `unfriend`'s pipeline, in candidates drawn: a candidate's entry is asked for when it is
 #: drawn, its friend's values and row bounds READ_AT candidates later, and it is decided
 #: SETTLE_AT candidates later; a tie that goes has its friend's entry marked MARK_AT ties
@@ -207,8 +209,8 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
     A candidate's entry, its friend's values and the friend's row are at scattered places,
     so each block of rows feeds its candidates through a short pipeline that asks for each
     a few candidates before it is used (`_READ_AT`, `_SETTLE_AT`, `_MARK_AT`). Draws are
-    keyed by the row and its candidate count and the blocks are fixed, so the ties that go
-    do not depend on the thread count. A row's entries are read and marked by other rows'
+    keyed by the row and its candidate count, so the ties that go depend neither on the
+    blocks nor on the thread count. A row's entries are read and marked by other rows'
     threads too: every reader decodes a mark (`friend_id`), and a mark written twice is
     written alike."""
     n = len(flags)
@@ -223,7 +225,8 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
     for t in range(1, _KEEP_TABLE):
         keep_pow[t] = keep_pow[t - 1] * keep
     mask = _PIPELINE - 1
-    for b in prange((n + _DECIDE_BLOCK - 1) // _DECIDE_BLOCK):
+    block = max(_DECIDE_MIN_BLOCK, min(_DECIDE_BLOCK, n // 32))
+    for b in prange((n + block - 1) // block):
         # candidates in flight: entry, row (whose draws key them), count in the row, friend
         entry = np.empty(_PIPELINE, np.int64)
         row = np.empty(_PIPELINE, np.int64)
@@ -233,7 +236,7 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
         gone_row = np.empty(_PIPELINE, np.int64)
         gone_friend = np.empty(_PIPELINE, np.int64)
         drawn = read = settled = went = marked = 0
-        for j in range(b * _DECIDE_BLOCK, min(n, (b + 1) * _DECIDE_BLOCK)):
+        for j in range(b * block, min(n, (b + 1) * block)):
             dropped[j] = 0
             if not flags[j] & UNFRIENDABLE:
                 continue
