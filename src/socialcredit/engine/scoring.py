@@ -172,9 +172,10 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
     names the rows holding entries marked dropped since the last pass: they are skipped and
     the row closed up on the way (`friend_mean_closing`), and `touched` cleared, so that a
     caller need not `graph.prune` them first. (An argument of its own: Numba loses writes
-    to an array passed inside a tuple to a parallel loop, numba/numba#5872.) Mode `average` reads the friends' scores (`friend_mean_terms`), mode
-    `drag` their `flags` (`friends_dragging`), or takes the count from `dragging` when the
-    report pass left it there (an empty array otherwise).
+    to an array passed inside a tuple to a parallel loop, numba/numba#5872.) Mode
+    `average` reads the friends' scores (`friend_mean_terms`), mode `drag` their `flags`
+    (`friends_dragging`), or takes the count from `dragging` when the report pass left it
+    there (an empty array otherwise).
     reports = (on, points per report made, points per report received): when on, the
     reports i made and received this step are in row i of `counts` (`reporting.report`:
     MADE, RECEIVED_TRUE, RECEIVED_FALSE); they are stored into made_out, true_out and false_out, and a true

@@ -9,11 +9,12 @@ share their score (bragging; ACLU 2015 counted ~100,000 on Weibo).
 
 After sharing, unfriending visits only the rows of the agents that can be dropped: each
 friend's decision to drop a droppable agent is made in that agent's row, from draws keyed
-by the row (`unfriend`), and a tie that goes has both of its entries marked. Then one pass over each agent's row does the rest: the
-nudges it receives, the fear it learns from its friends, and what the record and the next
-step's adoption need of its ties (friends left, enrolled friends, their scores), closing
-the row up over its marked entries. Every decision is made by one row and every row is
-rewritten by one thread, so the result does not depend on the thread count.
+by the row (`unfriend`), and a tie that goes has both of its entries marked. Then one pass
+over each agent's row does the rest: the nudges it receives, the fear it learns from its
+friends, and what the record and the next step's adoption need of its ties (friends left,
+enrolled friends, their scores), closing the row up over its marked entries. Every
+decision is made in one row, a mark is the same whoever writes it, and every row is closed
+up by one thread, so the result does not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -261,24 +262,18 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
                     _read_friend(read & mask, entry, friend, indptr, ends, indices, conformity, flags, drag_mode)
                     read += 1
                 if drawn - settled > _SETTLE_AT:
-                    if _settle(key, settled & mask, entry, row, count, friend, indptr, indices, flags, conformity,
-                               p, drag_mode, non_drag, p_max, dropped, gone_row, gone_friend, went & mask):
-                        went += 1
-                        if went - marked > _MARK_AT:
-                            _mark_friend(marked & mask, gone_row, gone_friend, indptr, ends, indices, touched)
-                            marked += 1
+                    went, marked = _settle(key, settled & mask, entry, row, count, friend, indptr, ends, indices,
+                                           flags, conformity, p, drag_mode, non_drag, p_max, dropped, gone_row,
+                                           gone_friend, went, marked, touched)
                     settled += 1
                 u = rng.uniform(key, j, 2 * c)
         while read < drawn:
             _read_friend(read & mask, entry, friend, indptr, ends, indices, conformity, flags, drag_mode)
             read += 1
         while settled < drawn:
-            if _settle(key, settled & mask, entry, row, count, friend, indptr, indices, flags, conformity, p,
-                       drag_mode, non_drag, p_max, dropped, gone_row, gone_friend, went & mask):
-                went += 1
-                if went - marked > _MARK_AT:
-                    _mark_friend(marked & mask, gone_row, gone_friend, indptr, ends, indices, touched)
-                    marked += 1
+            went, marked = _settle(key, settled & mask, entry, row, count, friend, indptr, ends, indices, flags,
+                                   conformity, p, drag_mode, non_drag, p_max, dropped, gone_row, gone_friend, went,
+                                   marked, touched)
             settled += 1
         while marked < went:
             _mark_friend(marked & mask, gone_row, gone_friend, indptr, ends, indices, touched)
@@ -298,10 +293,11 @@ def _read_friend(slot, entry, friend, indptr, ends, indices, conformity, flags, 
 
 
 @njit(inline="always", cache=True)
-def _settle(key, slot, entry, row, count, friend, indptr, indices, flags, conformity, p, drag_mode, non_drag, p_max,
-            dropped, gone_row, gone_friend, gone_slot):
+def _settle(key, slot, entry, row, count, friend, indptr, ends, indices, flags, conformity, p, drag_mode, non_drag,
+            p_max, dropped, gone_row, gone_friend, went, marked, touched):
     """`unfriend`'s pipeline: keep the candidate with chance q / p_max; a kept one marks its
-    entry, asks for the start of the friend's row and is queued for `_mark_friend`."""
+    entry, asks for the start of the friend's row and is queued for `_mark_friend`, which
+    takes the tie queued `_MARK_AT` ties before. Returns the ties queued and marked so far."""
     j = row[slot]
     i = friend[slot]
     q = _drop_chance(p, conformity, flags, np.uint32(i), flags[j], drag_mode, non_drag)
@@ -309,10 +305,14 @@ def _settle(key, slot, entry, row, count, friend, indptr, indices, flags, confor
         mark_dropped(indices, entry[slot])
         dropped[j] += 1
         prefetch.at(indices, indptr[i])
-        gone_row[gone_slot] = j
-        gone_friend[gone_slot] = i
-        return True
-    return False
+        gone = went & (_PIPELINE - 1)
+        gone_row[gone] = j
+        gone_friend[gone] = i
+        went += 1
+        if went - marked > _MARK_AT:
+            _mark_friend(marked & (_PIPELINE - 1), gone_row, gone_friend, indptr, ends, indices, touched)
+            marked += 1
+    return went, marked
 
 
 @njit(inline="always", cache=True)
