@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 
@@ -589,8 +590,7 @@ def test_update_closing_marked_rows_equals_prune_then_update():
         scoring.update(graph.indptr, graph.ends, graph.indices, score, score, everyone, points, 0.0, friends, rows,
                        350.0, 950.0, out, *off)
 
-    pruned = FriendGraph.from_edges(n, barabasi_albert(n, 5, 5))
-    pruned.indices[:], pruned.ends[:] = g.indices, g.ends
+    pruned = copy.deepcopy(g)
     prune(pruned.indptr, pruned.ends, pruned.indices, touched.copy())
     expected = np.empty(n)
     update(pruned, np.zeros(0, np.bool_), expected)

@@ -253,6 +253,11 @@ def _remove_ties(indptr, ends, indices, u, v):
     return removed
 
 
+#: an empty list of touched rows (`touched` arguments): no row to close up, or every row is
+#: closed up by the pass itself
+NO_ROWS = np.zeros(0, np.bool_)
+
+
 @njit(parallel=True, cache=True)
 def prune(indptr, ends, indices, touched):
     """Remove the entries marked dropped from every touched row (order kept), clearing

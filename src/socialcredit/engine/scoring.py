@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from .. import prefetch
-from ..graph import friend_at
+from ..graph import NO_ROWS, friend_at
 from . import reporting, rng
 
 OFF, AVERAGE, DRAG = 0, 1, 2
@@ -38,8 +38,6 @@ ENROLLED, DRAGS = 1, 2
 
 #: `update`'s dragging-friend counts when the report pass did not count them
 _NO_COUNTS = np.zeros(0, np.int32)
-#: `update`'s rows holding dropped entries when there are none (the phase-8 pass closes rows up)
-_NO_ROWS = np.zeros(0, np.bool_)
 
 
 def points_vector(points) -> np.ndarray:
@@ -282,7 +280,7 @@ def score_all(sim) -> None:
         st.reports_true[:] = 0
         st.reports_false[:] = 0
     update(g.indptr, g.ends, g.indices, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
-           (mode, float(fr.weight), float(fr.drag_penalty), False), _NO_ROWS, pol.score_min, pol.score_max, sim.next_score,
+           (mode, float(fr.weight), float(fr.drag_penalty), False), NO_ROWS, pol.score_min, pol.score_max, sim.next_score,
            sim.flags, dragging, (reports_on, float(reward), float(pol.points.report_received)), counts,
            st.reports_made, st.reports_true, st.reports_false, st.observed, st.times_reported,
            (sp.severity > 0.0, float(sp.tolerance), float(sp.severity), sp.punishment == "proportional",

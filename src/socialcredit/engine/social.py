@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from .. import prefetch
-from ..graph import find_entry, friend_id, mark_dropped
+from ..graph import NO_ROWS, find_entry, friend_id, mark_dropped
 from . import expression, rng
 
 
@@ -339,15 +339,11 @@ def socialise(sim) -> None:
     if droppable and p > 0.0:  # the highest drop chance bounds every tie's (`_drop_chance`)
         p_max = p * sim.conformity_max * max(1.0, so.non_drag_factor)
         unfriend(sim.key(rng.UNFRIEND), g.indptr, g.ends, g.indices, sim.flags, pop.conformity, p, fr.mode == "drag",
-                 so.non_drag_factor, p_max, sim.dropped_per_row, _NOBODY)
+                 so.non_drag_factor, p_max, sim.dropped_per_row, NO_ROWS)  # `rows` closes up every row
     rows(sim.key(rng.NUDGE), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent, sim.nudged,
          so.nudge_probability, ex.learning_rate > 0.0, sp.severity, ex.learning_rate, ex.nudge_fear, sim.score_centre,
          st.nudges, st.perceived_surveillance, st.perceived_severity, sim.dropped_per_row, ties.friends,
          ties.enrolled_friends, ties.friend_score_sum, ties.friend_score_sq)
-
-
-#: `unfriend`'s touched rows when `rows` closes up every row itself
-_NOBODY = np.zeros(0, np.bool_)
 
 
 class Ties:
