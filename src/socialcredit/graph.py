@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
-from . import prefetch
+from . import prefetch, schedule
 
 __all__ = [
     "EdgeListError",
@@ -263,17 +263,24 @@ def prune(indptr, ends, indices, touched):
     """Remove the entries marked dropped from every touched row (order kept), clearing
     `touched`; returns the entries removed. Each row is rewritten by one thread only."""
     removed = 0
-    for i in prange(len(touched)):
-        if touched[i]:
-            touched[i] = False
-            w = indptr[i]
-            for k in range(indptr[i], ends[i]):
-                x = indices[k]
-                if x >= 0:
-                    indices[w] = x
-                    w += 1
-            removed += ends[i] - w
-            ends[i] = w
+    claims = schedule.counter()
+    blocks = schedule.blocks(indptr)
+    for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
+        block = schedule.claim(claims)
+        while block < blocks:
+            first, last = schedule.rows(indptr, block, blocks)
+            for i in range(first, last):
+                if touched[i]:
+                    touched[i] = False
+                    w = indptr[i]
+                    for k in range(indptr[i], ends[i]):
+                        x = indices[k]
+                        if x >= 0:
+                            indices[w] = x
+                            w += 1
+                    removed += ends[i] - w
+                    ends[i] = w
+            block = schedule.claim(claims)
     return removed
 
 
@@ -370,9 +377,6 @@ def _top_down(indptr, ends, indices, seen, frontier, size, out):
     return m
 
 
-_BFS_CHUNK = 4096
-
-
 @njit(parallel=True, cache=True)
 def _sweep(indptr, ends, indices, seen):
     """One sweep over the nodes not yet reached: each joins when any neighbour is reached,
@@ -380,20 +384,24 @@ def _sweep(indptr, ends, indices, seen):
     without levels: only reachability is asked). A node only ever changes from unreached to
     reached, so sweeping until one finds nobody gives the same set whatever the threads do.
     One byte per node keeps the reads of the neighbours' marks in cache."""
-    n = len(seen)
-    n_chunks = (n + _BFS_CHUNK - 1) // _BFS_CHUNK
-    found = np.zeros(n_chunks, np.int64)
-    for c in prange(n_chunks):
-        m = 0
-        for v in range(c * _BFS_CHUNK, min(n, (c + 1) * _BFS_CHUNK)):
-            if not seen[v]:
-                for q in range(indptr[v], ends[v]):
-                    prefetch.ahead(seen, indices, q, 1, prefetch.LIGHT_PASS)
-                    if seen[friend_at(indices, q)]:
-                        seen[v] = True
-                        m += 1
-                        break
-        found[c] = m
+    claims = schedule.counter()
+    blocks = schedule.blocks(indptr)
+    found = np.empty(blocks, np.int64)
+    for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
+        block = schedule.claim(claims)
+        while block < blocks:
+            first, last = schedule.rows(indptr, block, blocks)
+            m = 0
+            for v in range(first, last):
+                if not seen[v]:
+                    for q in range(indptr[v], ends[v]):
+                        prefetch.ahead(seen, indices, q, 1, prefetch.LIGHT_PASS)
+                        if seen[friend_at(indices, q)]:
+                            seen[v] = True
+                            m += 1
+                            break
+            found[block] = m
+            block = schedule.claim(claims)
     return found.sum()
 
 

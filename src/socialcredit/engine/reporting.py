@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .. import prefetch
+from .. import prefetch, schedule
 from ..graph import friend_at
 from . import rng
 
@@ -86,46 +86,53 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
     row again."""
     n = len(marked)
     count_drag = len(dragging) == n
-    for i in prange(n):
-        made_i = 0
-        true_i = 0
-        false_i = 0
-        low = 0
-        any_mark = False
-        q_i = np.float64(report_view[2 * i])
-        if q_i >= 0.0:
-            c_i = critical[i]
-            e_i = abs(np.float64(report_view[2 * i + 1]))
-            for k in range(indptr[i], ends[i]):
-                prefetch.ahead(report_view, indices, k, 2, prefetch.HEAVY_PASS)
-                j = friend_at(indices, k)
-                if count_drag and report_view[_TWO * j] >= 0.0 and drags(report_view[_TWO * j + _ONE]):
-                    low += 1
-                if j <= i:
-                    continue  # decided by j's row
-                mark = 0
-                q_j = np.float64(report_view[_TWO * j])
-                if q_j >= 0.0:
-                    u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
-                    if u_out < q_i * abs(np.float64(report_view[_TWO * j + _ONE])):
-                        c_j = critical[j]
-                        if u_out < chance(q_i, c_j, false_ratio):
-                            made_i += 1
-                            mark |= REPORTED_TRUE if c_j > 0 else REPORTED_FALSE
-                    if u_in < q_j * e_i and u_in < chance(q_j, c_i, false_ratio):
-                        if c_i > 0:
-                            true_i += 1
-                        else:
-                            false_i += 1
-                        mark |= REPORTER
-                marks[k] = mark
-                any_mark |= mark != 0
-        counts[i, MADE] = made_i
-        counts[i, RECEIVED_TRUE] = true_i
-        counts[i, RECEIVED_FALSE] = false_i
-        marked[i] = any_mark
-        if count_drag:
-            dragging[i] = low
+    claims = schedule.counter()
+    blocks = schedule.blocks(indptr)
+    for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
+        block = schedule.claim(claims)
+        while block < blocks:
+            first, last = schedule.rows(indptr, block, blocks)
+            for i in range(first, last):
+                made_i = 0
+                true_i = 0
+                false_i = 0
+                low = 0
+                any_mark = False
+                q_i = np.float64(report_view[2 * i])
+                if q_i >= 0.0:
+                    c_i = critical[i]
+                    e_i = abs(np.float64(report_view[2 * i + 1]))
+                    for k in range(indptr[i], ends[i]):
+                        prefetch.ahead(report_view, indices, k, 2, prefetch.HEAVY_PASS)
+                        j = friend_at(indices, k)
+                        if count_drag and report_view[_TWO * j] >= 0.0 and drags(report_view[_TWO * j + _ONE]):
+                            low += 1
+                        if j <= i:
+                            continue  # decided by j's row
+                        mark = 0
+                        q_j = np.float64(report_view[_TWO * j])
+                        if q_j >= 0.0:
+                            u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
+                            if u_out < q_i * abs(np.float64(report_view[_TWO * j + _ONE])):
+                                c_j = critical[j]
+                                if u_out < chance(q_i, c_j, false_ratio):
+                                    made_i += 1
+                                    mark |= REPORTED_TRUE if c_j > 0 else REPORTED_FALSE
+                            if u_in < q_j * e_i and u_in < chance(q_j, c_i, false_ratio):
+                                if c_i > 0:
+                                    true_i += 1
+                                else:
+                                    false_i += 1
+                                mark |= REPORTER
+                        marks[k] = mark
+                        any_mark |= mark != 0
+                counts[i, MADE] = made_i
+                counts[i, RECEIVED_TRUE] = true_i
+                counts[i, RECEIVED_FALSE] = false_i
+                marked[i] = any_mark
+                if count_drag:
+                    dragging[i] = low
+            block = schedule.claim(claims)
 
 
 #: marked rows `add_marked` looks ahead: their row bounds are fetched 2·MARKED_AHEAD rows

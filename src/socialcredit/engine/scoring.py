@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .. import prefetch
+from .. import prefetch, schedule
 from ..graph import NO_ROWS, friend_at
 from . import reporting, rng
 
@@ -156,6 +156,72 @@ def friends_dragging(indptr, ends, indices, flags, i):
     return low
 
 
+@njit(inline="always", cache=True)
+def _update_agent(i, indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, closing, everyone,
+                  touched, s_min, s_max, out, flags, dragging, reports, counts, made_out, true_out, false_out, observed,
+                  times_reported, sanction, expressed, punished, penalty, times_punished):
+    """`update`'s work for agent i."""
+    mode, weight, drag_penalty, alone_self = friends
+    rep_on, pts_made, pts_received = reports
+    sanction_on, tau, severity, proportional, points_per_severity = sanction
+    s = score[i]
+    if not enrolled[i]:
+        out[i] = s
+        if rep_on:
+            made_out[i] = 0
+            true_out[i] = 0
+            false_out[i] = 0
+        if sanction_on:
+            punished[i] = False
+            penalty[i] = 0.0
+        return
+    total = 0.0
+    count = 0
+    low = 0
+    if mode == AVERAGE:
+        if closing and touched[i]:
+            total, count = friend_mean_closing(indptr, ends, indices, score, touched, i)
+        else:
+            total, count = friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i)
+    elif mode == DRAG:
+        if len(dragging):
+            low = dragging[i]
+        else:
+            low = friends_dragging(indptr, ends, indices, flags, i)
+    b = points[i]
+    if rep_on:
+        made_i = counts[i, reporting.MADE]
+        true_rep = counts[i, reporting.RECEIVED_TRUE]
+        false_rep = counts[i, reporting.RECEIVED_FALSE]
+        made_out[i] = min(made_i, 32767)
+        true_out[i] = min(true_rep, 32767)
+        false_out[i] = min(false_rep, 32767)
+        times_reported[i] += true_rep + false_rep
+        if true_rep > 0:
+            observed[i] = True
+        b += pts_made * made_i + pts_received * (true_rep + false_rep)
+    if sanction_on:
+        p = observed[i] and expressed[i] > tau
+        punished[i] = p
+        if p:
+            cost = sanction_points(np.float64(expressed[i]), tau, severity, proportional, points_per_severity)
+            penalty[i] = cost
+            times_punished[i] += 1
+            b -= cost
+        else:
+            penalty[i] = 0.0
+    r = s + b + reversion * (baseline[i] - s)
+    f = r
+    if mode == AVERAGE:
+        if count > 0:
+            f = (1.0 - weight) * r + weight * (total / count)
+        elif alone_self:
+            f = (1.0 - weight) * r + weight * s
+    elif mode == DRAG:
+        f = r - drag_penalty * low
+    out[i] = min(max(f, s_min), s_max)
+
+
 @njit(parallel=True, cache=True)
 def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, touched, s_min, s_max,
            out, flags, dragging, reports, counts, made_out, true_out, false_out, observed,
@@ -180,10 +246,8 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
     report marks i observed. sanction = (on, τ, ψ, proportional, points per unit ψ): an observed enrolled
     agent with a > τ is punished. B_i = points_i + report points − sanction.
     """
-    mode, weight, drag_penalty, alone_self = friends
+    mode = friends[0]
     closing = len(touched) > 0
-    rep_on, pts_made, pts_received = reports
-    sanction_on, tau, severity, proportional, points_per_severity = sanction
     n = len(score)
     everyone = True
     for i in range(n):
@@ -192,63 +256,24 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
             break
     if closing and not (everyone and mode == AVERAGE):
         raise ValueError("closing rows up needs mode average with everyone enrolled")
-    for i in prange(n):
-        s = score[i]
-        if not enrolled[i]:
-            out[i] = s
-            if rep_on:
-                made_out[i] = 0
-                true_out[i] = 0
-                false_out[i] = 0
-            if sanction_on:
-                punished[i] = False
-                penalty[i] = 0.0
-            continue
-        total = 0.0
-        count = 0
-        low = 0
-        if mode == AVERAGE:
-            if closing and touched[i]:
-                total, count = friend_mean_closing(indptr, ends, indices, score, touched, i)
-            else:
-                total, count = friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i)
-        elif mode == DRAG:
-            if len(dragging):
-                low = dragging[i]
-            else:
-                low = friends_dragging(indptr, ends, indices, flags, i)
-        b = points[i]
-        if rep_on:
-            made_i = counts[i, reporting.MADE]
-            true_rep = counts[i, reporting.RECEIVED_TRUE]
-            false_rep = counts[i, reporting.RECEIVED_FALSE]
-            made_out[i] = min(made_i, 32767)
-            true_out[i] = min(true_rep, 32767)
-            false_out[i] = min(false_rep, 32767)
-            times_reported[i] += true_rep + false_rep
-            if true_rep > 0:
-                observed[i] = True
-            b += pts_made * made_i + pts_received * (true_rep + false_rep)
-        if sanction_on:
-            p = observed[i] and expressed[i] > tau
-            punished[i] = p
-            if p:
-                cost = sanction_points(np.float64(expressed[i]), tau, severity, proportional, points_per_severity)
-                penalty[i] = cost
-                times_punished[i] += 1
-                b -= cost
-            else:
-                penalty[i] = 0.0
-        r = s + b + reversion * (baseline[i] - s)
-        f = r
-        if mode == AVERAGE:
-            if count > 0:
-                f = (1.0 - weight) * r + weight * (total / count)
-            elif alone_self:
-                f = (1.0 - weight) * r + weight * s
-        elif mode == DRAG:
-            f = r - drag_penalty * low
-        out[i] = min(max(f, s_min), s_max)
+    if mode == AVERAGE or (mode == DRAG and not len(dragging)):  # the pass reads the rows
+        claims = schedule.counter()
+        blocks = schedule.blocks(indptr)
+        for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
+            block = schedule.claim(claims)
+            while block < blocks:
+                first, last = schedule.rows(indptr, block, blocks)
+                for i in range(first, last):
+                    _update_agent(i, indptr, ends, indices, score, baseline, enrolled, points, reversion, friends,
+                                  closing, everyone, touched, s_min, s_max, out, flags, dragging, reports, counts,
+                                  made_out, true_out, false_out, observed, times_reported, sanction, expressed,
+                                  punished, penalty, times_punished)
+                block = schedule.claim(claims)
+    else:  # the same work for every agent: an equal share of the agents for each thread
+        for i in prange(n):
+            _update_agent(i, indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, closing,
+                          everyone, touched, s_min, s_max, out, flags, dragging, reports, counts, made_out, true_out,
+                          false_out, observed, times_reported, sanction, expressed, punished, penalty, times_punished)
 
 
 def score_all(sim) -> None:

@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .. import prefetch
+from .. import prefetch, schedule
 from ..graph import NO_ROWS, find_entry, friend_id, mark_dropped
 from . import expression, rng
 
@@ -107,74 +107,77 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
     enrolled friends left (for the score assortativity of the record). `learn` switches off
     the fear part when a scenario does not use it.
     """
-    n = len(flags)
     nudge_none = rng.none_of_binomial_table(nudge_p, _NONE_TABLE)  # no nudges from n friends: (1 − p)^n
-    for i in prange(n):
-        fi = flags[i]
-        nudge_me = nudge_p > 0.0 and nudged[i]
-        m = 0
-        d = 0.0
-        o = 0.0
-        sa = 0.0
-        seen = (fi & PUNISHED) != 0
-        if fi & DISSENTER:
-            d += 1.0
-            sa += expressed[i]
-            if fi & OBSERVED:
-                o += 1.0
-        start_deg = ends[i] - indptr[i]
-        w = indptr[i]
-        enr = 0
-        sy = 0.0
-        syy = 0.0
-        for k in range(indptr[i], ends[i]):
-            prefetch.ahead(flags, indices, k, 1, prefetch.LIGHT_PASS)
-            prefetch.ahead(score32, indices, k, 1, prefetch.LIGHT_PASS)
-            x = indices[k]
-            j = np.uint32(friend_id(x))  # a dropped entry holds ~j; unsigned: no negative-index check
-            fj = flags[j]
-            if learn and fj & (DISSENTER | PUNISHED):  # one rarely taken test for the common case
-                if fj & DISSENTER:
+    claims = schedule.counter()
+    blocks = schedule.blocks(indptr)
+    for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
+        block = schedule.claim(claims)
+        while block < blocks:
+            first, last = schedule.rows(indptr, block, blocks)
+            for i in range(first, last):
+                fi = flags[i]
+                nudge_me = nudge_p > 0.0 and nudged[i]
+                m = 0
+                d = 0.0
+                o = 0.0
+                sa = 0.0
+                seen = (fi & PUNISHED) != 0
+                if fi & DISSENTER:
                     d += 1.0
-                    sa += expressed[j]
-                    if fj & OBSERVED:
+                    sa += expressed[i]
+                    if fi & OBSERVED:
                         o += 1.0
-                if fj & PUNISHED:
-                    seen = True
-            if x < 0:
-                continue  # dropped this step (rare: a predictable branch)
-            if w != k:
-                indices[w] = j
-            w += 1
-            if fj & ENROLLED:
-                enr += 1
-                y = np.float64(score32[j]) - centre
-                sy += y
-                syy += y * y
-        if nudge_me:  # each friend nudges independently: the count is Binomial(friends, p), one draw
-            none = nudge_none[start_deg] if start_deg < _NONE_TABLE else rng.none_of_binomial(start_deg, nudge_p)
-            m = rng.binomial_none_given(nudge_key, i, 0, start_deg, nudge_p, none)
-        nudges[i] = min(m, 32767)
-        if learn or m > 0:
-            nu, psi = expression.learned(perc_nu[i], perc_psi[i], d, o, sa, seen, nudges[i], severity, learning_rate,
-                                         nudge_fear)
-            perc_nu[i] = nu
-            perc_psi[i] = psi
-        dropped[i] = ends[i] - w
-        ends[i] = w
-        friends[i] = w - indptr[i]
-        enrolled_friends[i] = enr
-        friend_score_sum[i] = sy
-        friend_score_sq[i] = syy
+                start_deg = ends[i] - indptr[i]
+                w = indptr[i]
+                enr = 0
+                sy = 0.0
+                syy = 0.0
+                for k in range(indptr[i], ends[i]):
+                    prefetch.ahead(flags, indices, k, 1, prefetch.LIGHT_PASS)
+                    prefetch.ahead(score32, indices, k, 1, prefetch.LIGHT_PASS)
+                    x = indices[k]
+                    j = np.uint32(friend_id(x))  # a dropped entry holds ~j; unsigned: no negative-index check
+                    fj = flags[j]
+                    if learn and fj & (DISSENTER | PUNISHED):  # one rarely taken test for the common case
+                        if fj & DISSENTER:
+                            d += 1.0
+                            sa += expressed[j]
+                            if fj & OBSERVED:
+                                o += 1.0
+                        if fj & PUNISHED:
+                            seen = True
+                    if x < 0:
+                        continue  # dropped this step (rare: a predictable branch)
+                    if w != k:
+                        indices[w] = j
+                    w += 1
+                    if fj & ENROLLED:
+                        enr += 1
+                        y = np.float64(score32[j]) - centre
+                        sy += y
+                        syy += y * y
+                if nudge_me:  # each friend nudges independently: the count is Binomial(friends, p), one draw
+                    none = (nudge_none[start_deg] if start_deg < _NONE_TABLE
+                            else rng.none_of_binomial(start_deg, nudge_p))
+                    m = rng.binomial_none_given(nudge_key, i, 0, start_deg, nudge_p, none)
+                nudges[i] = min(m, 32767)
+                if learn or m > 0:
+                    nu, psi = expression.learned(perc_nu[i], perc_psi[i], d, o, sa, seen, nudges[i], severity,
+                                                 learning_rate, nudge_fear)
+                    perc_nu[i] = nu
+                    perc_psi[i] = psi
+                dropped[i] = ends[i] - w
+                ends[i] = w
+                friends[i] = w - indptr[i]
+                enrolled_friends[i] = enr
+                friend_score_sum[i] = sy
+                friend_score_sq[i] = syy
+            block = schedule.claim(claims)
 
 
 _KEEP_TABLE = 256
 
 
-#: rows per block of `unfriend` (a block's candidates go through one pipeline; the blocks
-#: change no result, only how the work is shared: at least 32 blocks for small graphs)
-_DECIDE_BLOCK = 4096
-_DECIDE_MIN_BLOCK = 64
 #: `unfriend`'s pipeline, in candidates drawn: a candidate's entry is asked for when it is
 #: drawn, its friend's values and row bounds READ_AT candidates later, and it is decided
 #: SETTLE_AT candidates later; a tie that goes has its friend's entry marked MARK_AT ties
@@ -226,58 +229,63 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
     for t in range(1, _KEEP_TABLE):
         keep_pow[t] = keep_pow[t - 1] * keep
     mask = _PIPELINE - 1
-    block = max(_DECIDE_MIN_BLOCK, min(_DECIDE_BLOCK, n // 32))
-    for b in prange((n + block - 1) // block):
-        # candidates in flight: entry, row (whose draws key them), count in the row, friend
-        entry = np.empty(_PIPELINE, np.int64)
-        row = np.empty(_PIPELINE, np.int64)
-        count = np.empty(_PIPELINE, np.int64)
-        friend = np.empty(_PIPELINE, np.int64)
-        # ties that went, whose friend's entry is still to be marked
-        gone_row = np.empty(_PIPELINE, np.int64)
-        gone_friend = np.empty(_PIPELINE, np.int64)
-        drawn = read = settled = went = marked = 0
-        for j in range(b * block, min(n, (b + 1) * block)):
-            dropped[j] = 0
-            if not flags[j] & UNFRIENDABLE:
-                continue
-            lo = indptr[j]
-            left = ends[j] - lo  # entries after the last candidate
-            c = 0
-            u = rng.uniform(key, j, 0)
-            while 1.0 - u > _none_beyond(keep_pow, log_keep, left):  # a candidate among them
-                gap = 0.0 if keep == 0.0 else math.log1p(-u) / log_keep
-                if gap >= left:  # rounding: the bound and the gap disagree at the edge
-                    break
-                c += 1
-                k = ends[j] - left + np.int64(gap)
-                left = ends[j] - k - 1
-                slot = drawn & mask
-                entry[slot] = k
-                row[slot] = j
-                count[slot] = c
-                prefetch.at(indices, k)
-                drawn += 1
-                if drawn - read > _READ_AT:
-                    _read_friend(read & mask, entry, friend, indptr, ends, indices, conformity, flags, drag_mode)
-                    read += 1
-                if drawn - settled > _SETTLE_AT:
-                    went, marked = _settle(key, settled & mask, entry, row, count, friend, indptr, ends, indices,
-                                           flags, conformity, p, drag_mode, non_drag, p_max, dropped, gone_row,
-                                           gone_friend, went, marked, touched)
-                    settled += 1
-                u = rng.uniform(key, j, 2 * c)
-        while read < drawn:
-            _read_friend(read & mask, entry, friend, indptr, ends, indices, conformity, flags, drag_mode)
-            read += 1
-        while settled < drawn:
-            went, marked = _settle(key, settled & mask, entry, row, count, friend, indptr, ends, indices, flags,
-                                   conformity, p, drag_mode, non_drag, p_max, dropped, gone_row, gone_friend, went,
-                                   marked, touched)
-            settled += 1
-        while marked < went:
-            _mark_friend(marked & mask, gone_row, gone_friend, indptr, ends, indices, touched)
-            marked += 1
+    claims = schedule.counter()
+    blocks = schedule.blocks(indptr)
+    for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
+        block = schedule.claim(claims)
+        while block < blocks:
+            first, last = schedule.rows(indptr, block, blocks)
+            # candidates in flight: entry, row (whose draws key them), count in the row, friend
+            entry = np.empty(_PIPELINE, np.int64)
+            row = np.empty(_PIPELINE, np.int64)
+            count = np.empty(_PIPELINE, np.int64)
+            friend = np.empty(_PIPELINE, np.int64)
+            # ties that went, whose friend's entry is still to be marked
+            gone_row = np.empty(_PIPELINE, np.int64)
+            gone_friend = np.empty(_PIPELINE, np.int64)
+            drawn = read = settled = went = marked = 0
+            for j in range(first, last):
+                dropped[j] = 0
+                if not flags[j] & UNFRIENDABLE:
+                    continue
+                lo = indptr[j]
+                left = ends[j] - lo  # entries after the last candidate
+                c = 0
+                u = rng.uniform(key, j, 0)
+                while 1.0 - u > _none_beyond(keep_pow, log_keep, left):  # a candidate among them
+                    gap = 0.0 if keep == 0.0 else math.log1p(-u) / log_keep
+                    if gap >= left:  # rounding: the bound and the gap disagree at the edge
+                        break
+                    c += 1
+                    k = ends[j] - left + np.int64(gap)
+                    left = ends[j] - k - 1
+                    slot = drawn & mask
+                    entry[slot] = k
+                    row[slot] = j
+                    count[slot] = c
+                    prefetch.at(indices, k)
+                    drawn += 1
+                    if drawn - read > _READ_AT:
+                        _read_friend(read & mask, entry, friend, indptr, ends, indices, conformity, flags, drag_mode)
+                        read += 1
+                    if drawn - settled > _SETTLE_AT:
+                        went, marked = _settle(key, settled & mask, entry, row, count, friend, indptr, ends, indices,
+                                               flags, conformity, p, drag_mode, non_drag, p_max, dropped, gone_row,
+                                               gone_friend, went, marked, touched)
+                        settled += 1
+                    u = rng.uniform(key, j, 2 * c)
+            while read < drawn:
+                _read_friend(read & mask, entry, friend, indptr, ends, indices, conformity, flags, drag_mode)
+                read += 1
+            while settled < drawn:
+                went, marked = _settle(key, settled & mask, entry, row, count, friend, indptr, ends, indices, flags,
+                                       conformity, p, drag_mode, non_drag, p_max, dropped, gone_row, gone_friend, went,
+                                       marked, touched)
+                settled += 1
+            while marked < went:
+                _mark_friend(marked & mask, gone_row, gone_friend, indptr, ends, indices, touched)
+                marked += 1
+            block = schedule.claim(claims)
 
 
 @njit(inline="always", cache=True)
