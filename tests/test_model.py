@@ -294,7 +294,7 @@ def test_reports_match_rates():
 
 
 def test_each_tie_reports_once_from_its_lower_end_as_a_direct_count_gives():
-    """reporting.report + add_marked against a direct count over every ordered pair of friends,
+    """reporting.report against a direct count over every ordered pair of friends,
     each deciding with its half of the pair's draw (MODEL.md step 5, docs/model.md 7.5); the
     same pass counts each enrolled agent's enrolled friends below the drag threshold (their
     exposure stored negated) for phase 6."""
@@ -317,11 +317,8 @@ def test_each_tie_reports_once_from_its_lower_end_as_a_direct_count_gives():
     view[1::2] = np.where(drag, -exposure, exposure)
     key = rng.key(4, 9, rng.REPORTING)
     counts = np.full((n, 3), -7, np.int32)  # overwritten, never added to
-    marks = np.full(g.n_entries, 255, np.uint8)
-    marked = np.zeros(n, np.bool_)
     dragging = np.full(n, -1, np.int32)
-    reporting.report(key, g.indptr, g.ends, g.indices, view, critical, false_ratio, counts, marks, marked, dragging)
-    reporting.add_marked(g.indptr, g.ends, g.indices, marks, marked, counts)
+    reporting.report(key, g.indptr, g.ends, g.indices, view, critical, false_ratio, counts, dragging)
     low = np.array([drag[g.neighbors(i)].sum() for i in range(n)])
     np.testing.assert_array_equal(dragging[enrolled], low[enrolled])
     assert low[enrolled].min() == 0 and low[enrolled].max() > 3

@@ -54,19 +54,40 @@ _K = len(SUM_COLUMNS)
 CHUNK = 8192  # fixed chunking: the reduction order never depends on the thread count
 
 
+@njit(cache=True)
+def chunk_members(group, n_groups):
+    """Each chunk's agents listed group by group (in agent order within a group): members,
+    and bounds[c, g] : bounds[c, g + 1] the slice of chunk c's agents of group g. Groups
+    never change, so this is built once; `_group_sums` then visits a group's agents
+    without testing every agent's group (a branch the processor cannot predict)."""
+    n = len(group)
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    members = np.empty(n, np.int32)
+    bounds = np.empty((n_chunks, n_groups + 1), np.int64)
+    for c in range(n_chunks):
+        lo = c * CHUNK
+        hi = min(n, lo + CHUNK)
+        at = lo
+        for g in range(n_groups):
+            bounds[c, g] = at
+            for i in range(lo, hi):
+                if group[i] == g:
+                    members[at] = i
+                    at += 1
+        bounds[c, n_groups] = at
+    return members, bounds
+
+
 @njit(parallel=True, cache=True)
-def _group_sums(group, n_groups, n_tiers, friends, enrolled_friends, friend_score_sum, friend_score_sq, score, enrolled, blacklisted, tier, previous_tier,
+def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, friend_score_sum, friend_score_sq, score, enrolled, blacklisted, tier, previous_tier,
                 dissent, expressed, tolerance, perc_nu, perc_psi, critical, pro_state, rep_true, rep_false, punished,
                 travel_denied, loan_denied, table, bl_enabled, bl_jobs, wealth, income, welfare, loan_remaining,
                 repaid, missed, judgment, bl_entry, bl_exit, dropped, nudges, shared_now, centre):
     """Per chunk and group: sums of every per-agent measure (SUM_COLUMNS), then tier counts."""
-    n = len(score)
-    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_chunks = len(bounds)
     out = np.zeros((n_chunks, n_groups, _K + n_tiers))
     for c in prange(n_chunks):
         acc = out[c]
-        lo = c * CHUNK
-        hi = min(n, lo + CHUNK)
         # one group at a time, in local accumulators the compiler keeps in registers (an
         # accumulator row chosen by each agent's group would be read and written in memory
         # for every agent); each group's additions happen in the same order as in one pass
@@ -75,9 +96,8 @@ def _group_sums(group, n_groups, n_tiers, friends, enrolled_friends, friend_scor
             # in floating point, without a conversion per value), the rest in float64
             s0 = s1 = s2 = s5 = s8 = s9 = s10 = s13 = s14 = s15 = s16 = s17 = s18 = s19 = s20 = s21 = s25 = s26 = s27 = s28 = s29 = s30 = s31 = s32 = s33 = s34 = s35 = s36 = 0
             s3 = s4 = s6 = s7 = s11 = s12 = s22 = s23 = s24 = s37 = s38 = s39 = s40 = s41 = 0.0
-            for i in range(lo, hi):
-                if group[i] != g:
-                    continue
+            for m in range(bounds[c, g], bounds[c, g + 1]):
+                i = members[m]
                 e = enrolled[i]
                 s = score[i]
                 s0 += 1
@@ -358,6 +378,7 @@ class Recorder:
         self.names = pop.group_names
         self.n_groups = len(self.names)
         self.group_order = np.argsort(pop.group, kind="stable")
+        self.chunk_members, self.chunk_bounds = chunk_members(pop.group, self.n_groups)
         self.centre = sim.score_centre
         self.everyone = np.ones(len(self.group), np.bool_)
         self.rows: list[dict] = []
@@ -377,7 +398,7 @@ class Recorder:
         st, pop, pol = sim.state, sim.population, sim.scenario.policy
         bl = pol.blacklist
         ties = sim.ties
-        parts = _group_sums(self.group, self.n_groups, len(pol.tiers), ties.friends, ties.enrolled_friends,
+        parts = _group_sums(self.chunk_members, self.chunk_bounds, self.n_groups, len(pol.tiers), ties.friends, ties.enrolled_friends,
                             ties.friend_score_sum, ties.friend_score_sq, st.score,
                             st.enrolled, st.blacklisted, st.tier, st.previous_tier, pop.dissent, st.expressed_dissent,
                             pol.speech.tolerance, st.perceived_surveillance, st.perceived_severity, st.critical_posts,

@@ -29,10 +29,9 @@ a pass that sums across rows keeps its sums per block, in block order.
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
+
+from . import atomic
 
 #: the work of one block, in tie entries plus ROW_WORK per row: small enough that the last
 #: block claimed ends soon after the others, large enough that claims cost nothing (10⁶
@@ -44,20 +43,6 @@ BLOCK_WORK = 1 << 14
 WORKERS = 64
 #: what a row costs besides its entries (its own values read and written), in entries
 ROW_WORK = 4
-
-
-@intrinsic
-def _fetch_add(typingctx, counter):
-    """counter[0] += 1, atomically; returns the value before."""
-    sig = types.int64(counter)
-
-    def codegen(context, builder, signature, args):
-        (array,) = args
-        data = context.make_array(signature.args[0])(context, builder, array).data
-        one = ir.Constant(ir.IntType(64), 1)
-        return builder.atomic_rmw("add", data, one, "monotonic")
-
-    return sig, codegen
 
 
 @njit(inline="always", cache=True)
@@ -73,7 +58,7 @@ def counter():
 @njit(inline="always", cache=True)
 def claim(counter):
     """The next unclaimed block (at or beyond the block count when none is left)."""
-    return _fetch_add(counter)
+    return atomic.add(counter, 0, 1)
 
 
 @njit(inline="always", cache=True)

@@ -107,11 +107,8 @@ class Simulation:
         self.flags = np.zeros(n, np.uint8)  # what friends read of each agent in phases 5-6 and 8
         self.score32 = np.zeros(n, np.float32)
         self.report_view = np.zeros(2 * n, np.float32)  # report chance and exposure (scoring.friend_flags)
-        # phase 5's work: reports made, true and false reports received (reporting.report), the
-        # marks it leaves on tie entries for the higher ends, and which rows hold any
+        # phase 5's work: reports made, true and false reports received (reporting.report)
         self.report_counts = np.zeros((n, 3), np.int32)
-        self.report_marks = np.zeros(0, np.uint8)  # one per CSR slot, sized by the first step with reports
-        self.report_marked = np.zeros(n, np.bool_)
         self.dragging = np.zeros(n, np.int32)  # friends below the drag threshold, counted by the report pass
         self.nudged = np.zeros(n, np.bool_)
         self.conformity_max = float(self.population.conformity.max(initial=0.0))  # bounds drop chances (phase 8)

@@ -9,11 +9,11 @@ the authority.
 Each tie between enrolled agents is decided once, by the row of its lower end (`report`):
 the two directions use the two halves of one counter-based draw of the pair
 (`rng.pair_uniforms`), so a tie costs one hash and one read of the other end's report
-chance, exposure and posts. The lower end's counts are written by its own row; what the
-higher end made or received is left as a mark on the entry and added afterwards
-(`add_marked`), serially: reports are rare (about 1 tie end in 140 in the default preset),
-and integer counts do not depend on the order of the additions. Phase 6 (`scoring.update`)
-reads the counts.
+chance, exposure and posts. The counts go straight to both ends as the tie is decided, by
+atomic additions (`atomic.add`): another thread's row may be adding to the same agent's
+counts, and integer counts do not depend on the order of the additions. Reports are rare
+(about 1 tie end in 140 in the default preset), so the additions cost little. Phase 6
+(`scoring.update`) reads the counts.
 """
 
 from __future__ import annotations
@@ -23,13 +23,10 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .. import prefetch, schedule
+from .. import atomic, prefetch, schedule
 from ..graph import friend_at
 from . import rng
 
-#: what a tie's entry in its lower end's row records for the higher end: it was reported by
-#: the lower end, truly (it has critical posts) or falsely; it reported the lower end
-REPORTED_TRUE, REPORTED_FALSE, REPORTER = 1, 2, 4
 #: columns of the per-agent counts (an N x 3 array, so one agent's counts share a cache line)
 MADE, RECEIVED_TRUE, RECEIVED_FALSE = 0, 1, 2
 _ONE, _TWO = np.uint64(1), np.uint64(2)  # a friend's place in `report_view`, unsigned like its id
@@ -69,7 +66,7 @@ def drags(exposure):
 
 
 @njit(parallel=True, cache=True)
-def report(key, indptr, ends, indices, report_view, critical, false_ratio, counts, marks, marked, dragging):
+def report(key, indptr, ends, indices, report_view, critical, false_ratio, counts, dragging):
     """Every tie between enrolled agents, from the row of its lower end i: i reports j with the
     chance `chance(q_i, c_j)`, j reports i with `chance(q_j, c_i)`, each from its half of the
     pair's draw. `report_view` holds (q, ±exposure) per agent, q < 0 for one not enrolled,
@@ -77,15 +74,19 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
     q · exposure ≥ chance is tested first, so the exact chance (and the friend's posts) are
     read only for the few draws below it.
 
-    Row i writes its own counts (row i of `counts`: MADE, RECEIVED_TRUE / RECEIVED_FALSE by
-    its own posts) and, on each entry k to a higher friend, `marks[k]` (REPORTED_TRUE or
-    REPORTED_FALSE by the friend's posts, REPORTER bits); `marked[i]` says whether any entry
-    of the row holds a mark for `add_marked`. When `dragging` has a place per agent, the
-    row of an enrolled agent also counts its enrolled friends below the drag threshold there
-    (phase 6's friend term in mode drag, `scoring.update`), so that pass need not read the
-    row again."""
-    n = len(marked)
+    `counts` (N x 3: MADE, RECEIVED_TRUE, RECEIVED_FALSE, by the target's own posts) is
+    overwritten with this step's reports: zeroed, then every report added to both of its
+    ends, atomically (another row may be adding to the same agent). When `dragging` has a
+    place per agent, the row of an enrolled agent also counts its enrolled friends below the
+    drag threshold there (phase 6's friend term in mode drag, `scoring.update`), so that pass
+    need not read the row again."""
+    n = len(counts)
     count_drag = len(dragging) == n
+    for i in prange(n):
+        counts[i, MADE] = 0
+        counts[i, RECEIVED_TRUE] = 0
+        counts[i, RECEIVED_FALSE] = 0
+    added = counts.reshape(-1)  # agent j's count c at 3j + c
     claims = schedule.counter()
     blocks = schedule.blocks(indptr)
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
@@ -97,7 +98,6 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
                 true_i = 0
                 false_i = 0
                 low = 0
-                any_mark = False
                 q_i = np.float64(report_view[2 * i])
                 if q_i >= 0.0:
                     c_i = critical[i]
@@ -109,7 +109,6 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
                             low += 1
                         if j <= i:
                             continue  # decided by j's row
-                        mark = 0
                         q_j = np.float64(report_view[_TWO * j])
                         if q_j >= 0.0:
                             u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
@@ -117,55 +116,19 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
                                 c_j = critical[j]
                                 if u_out < chance(q_i, c_j, false_ratio):
                                     made_i += 1
-                                    mark |= REPORTED_TRUE if c_j > 0 else REPORTED_FALSE
+                                    atomic.add(added, 3 * j + (RECEIVED_TRUE if c_j > 0 else RECEIVED_FALSE), 1)
                             if u_in < q_j * e_i and u_in < chance(q_j, c_i, false_ratio):
                                 if c_i > 0:
                                     true_i += 1
                                 else:
                                     false_i += 1
-                                mark |= REPORTER
-                        marks[k] = mark
-                        any_mark |= mark != 0
-                counts[i, MADE] = made_i
-                counts[i, RECEIVED_TRUE] = true_i
-                counts[i, RECEIVED_FALSE] = false_i
-                marked[i] = any_mark
+                                atomic.add(added, 3 * j + MADE, 1)
+                if made_i:
+                    atomic.add(added, 3 * i + MADE, made_i)
+                if true_i:
+                    atomic.add(added, 3 * i + RECEIVED_TRUE, true_i)
+                if false_i:
+                    atomic.add(added, 3 * i + RECEIVED_FALSE, false_i)
                 if count_drag:
                     dragging[i] = low
             block = schedule.claim(claims)
-
-
-#: marked rows `add_marked` looks ahead: their row bounds are fetched 2·MARKED_AHEAD rows
-#: before use, their entries and marks MARKED_AHEAD rows before
-MARKED_AHEAD = 4
-
-
-@njit(cache=True)
-def add_marked(indptr, ends, indices, marks, marked, counts):
-    """The higher ends' part of `report`: each marked entry adds a report received (true or
-    false) or made to the friend it points to: one place in memory per friend.
-
-    The marked rows are few and scattered, so each visit waits for memory; asking for the
-    rows a few visits ahead overlaps those waits (10⁶ agents: 8.8 → 5.0 ms; 10⁷: 114 → 81 ms)."""
-    rows = np.flatnonzero(marked)
-    m = len(rows)
-    for t in range(m):
-        if t + 2 * MARKED_AHEAD < m:
-            r = rows[t + 2 * MARKED_AHEAD]
-            prefetch.at(indptr, r)
-            prefetch.at(ends, r)
-        if t + MARKED_AHEAD < m:
-            r = rows[t + MARKED_AHEAD]
-            prefetch.at(indices, indptr[r])
-            prefetch.at(marks, indptr[r])
-        i = rows[t]
-        for k in range(indptr[i], ends[i]):
-            j = friend_at(indices, k)
-            if j > i:  # the entries `report` wrote this step
-                mark = marks[k]
-                if mark & REPORTED_TRUE:
-                    counts[j, RECEIVED_TRUE] += 1
-                if mark & REPORTED_FALSE:
-                    counts[j, RECEIVED_FALSE] += 1
-                if mark & REPORTER:
-                    counts[j, MADE] += 1

@@ -292,14 +292,10 @@ def score_all(sim) -> None:
     counts = sim.report_counts
     dragging = _NO_COUNTS  # friends below the drag threshold, when the report pass counts them
     if reports_on:
-        if len(sim.report_marks) != len(g.indices):
-            sim.report_marks = np.zeros(len(g.indices), np.uint8)
         if mode == DRAG:
             dragging = sim.dragging
         reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.report_view, st.critical_posts,
-                         float(inf.false_report_ratio), counts, sim.report_marks,
-                         sim.report_marked, dragging)
-        reporting.add_marked(g.indptr, g.ends, g.indices, sim.report_marks, sim.report_marked, counts)
+                         float(inf.false_report_ratio), counts, dragging)
     else:
         st.reports_made[:] = 0
         st.reports_true[:] = 0
