@@ -580,7 +580,7 @@ def test_update_closing_marked_rows_equals_prune_then_update():
     score = gen.uniform(350, 950, n)
     points = gen.normal(0, 5, n)
     enrolled = np.ones(n, np.bool_)
-    off = (np.zeros(0, np.uint8), np.zeros(0, np.int32), (False, 0.0, 0.0), np.zeros((0, 3), np.int32),
+    off = (np.zeros(0, np.int32), (False, 0.0, 0.0), np.zeros((0, 3), np.int32),
            *(np.zeros(0, np.int16),) * 3, np.zeros(0, np.bool_), np.zeros(0, np.int32),
            (False, 0.0, 0.0, False, 0.0), np.zeros(0, np.float32), np.zeros(0, np.bool_), np.zeros(0, np.float64),
            np.zeros(0, np.int32))

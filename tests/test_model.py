@@ -294,10 +294,8 @@ def test_reports_match_rates():
 
 
 def test_each_tie_reports_once_from_its_lower_end_as_a_direct_count_gives():
-    """reporting.report against a direct count over every ordered pair of friends,
-    each deciding with its half of the pair's draw (MODEL.md step 5, docs/model.md 7.5); the
-    same pass counts each enrolled agent's enrolled friends below the drag threshold (their
-    exposure stored negated) for phase 6."""
+    """reporting.report against a direct count over every ordered pair of friends, each
+    deciding with its half of the pair's draw (MODEL.md step 5, docs/model.md 7.5)."""
     from socialcredit.engine import reporting, rng
     from socialcredit.graph import FriendGraph
 
@@ -311,17 +309,12 @@ def test_each_tie_reports_once_from_its_lower_end_as_a_direct_count_gives():
     critical = np.where(gen.random(n) < 0.5, gen.integers(1, 12, n), 0).astype(np.int16)
     false_ratio = 0.3
     exposure = np.where(critical > 0, critical, np.float32(false_ratio)).astype(np.float32)
-    drag = enrolled & (gen.random(n) < 0.4)
     view = np.empty(2 * n, np.float32)
     view[0::2] = np.where(enrolled, q, -1.0)
-    view[1::2] = np.where(drag, -exposure, exposure)
+    view[1::2] = exposure
     key = rng.key(4, 9, rng.REPORTING)
     counts = np.full((n, 3), -7, np.int32)  # overwritten, never added to
-    dragging = np.full(n, -1, np.int32)
-    reporting.report(key, g.indptr, g.ends, g.indices, view, critical, false_ratio, counts, dragging)
-    low = np.array([drag[g.neighbors(i)].sum() for i in range(n)])
-    np.testing.assert_array_equal(dragging[enrolled], low[enrolled])
-    assert low[enrolled].min() == 0 and low[enrolled].max() > 3
+    reporting.report(key, g.indptr, g.ends, g.indices, view, critical, false_ratio, counts)
 
     made, true_r, false_r = np.zeros(n, int), np.zeros(n, int), np.zeros(n, int)
     for lo, hi in edges:
@@ -424,6 +417,36 @@ def test_drag_lowers_scores_of_agents_with_low_scoring_friends():
     many, none = low >= 3, low == 0
     assert many.sum() > 50
     assert diff[many].mean() < diff[none].mean() - 5.0
+
+
+def _dragging_friends(sim) -> np.ndarray:
+    """#{j ∈ F(i), enrolled: s_j < θ} for every agent, counted directly over the current ties."""
+    g, st = sim.graph, sim.state
+    low = st.enrolled & (st.score < sim.scenario.policy.friends.drag_threshold)
+    return np.array([low[g.neighbors(i)].sum() for i in range(st.size)])
+
+
+def test_drag_counts_kept_from_phase_8_and_corrected_by_adoption():
+    """Mode drag reads the enrolled friends below θ that phase 8 counted over the ties it left
+    (`sim.ties.dragging`); adoption corrects them for the agents whose enrolment it changed,
+    so at phase 6 they are the direct count (MODEL.md step 6)."""
+    from socialcredit.engine import adoption
+
+    sim = Simulation(resolve("sesame-as-reported", agents=3000, steps=12, seed=4,
+                             overrides={"policy.enrolment.mandatory_step": 10, "policy.friends.drag_threshold": 560.0}))
+    np.testing.assert_array_equal(sim.ties.dragging, _dragging_friends(sim))  # at setup
+    changed = 0
+    for _ in range(11):
+        sim.step()
+        np.testing.assert_array_equal(sim.ties.dragging, _dragging_friends(sim))  # after phase 8
+        before = sim.state.enrolled.copy()
+        sim.step_index += 1
+        adoption.adopt(sim)  # the next step's phase 1, as `step` runs it
+        sim.step_index -= 1
+        changed += int((before != sim.state.enrolled).sum())
+        np.testing.assert_array_equal(sim.ties.dragging, _dragging_friends(sim))  # as phase 6 reads it
+    assert changed > 100  # voluntary enrolment, then the mandatory step, moved counts
+    assert sim.ties.dragging.max() > 2
 
 
 def test_unfriending_raises_score_assortativity():

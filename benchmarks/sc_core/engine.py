@@ -57,7 +57,7 @@ def _events(key, s, d, f, p_pos, neg_mult, foreign_mult, out):
 _E = np.zeros(0, np.int16)
 _I = np.zeros(0, np.int32)
 _NO_REPORTS_NO_SANCTION = (
-    np.zeros(0, np.uint8), _I, (False, 0.0, 0.0), np.zeros((0, 3), np.int32), _E, _E, _E, np.zeros(0, np.bool_), _I,
+    _I, (False, 0.0, 0.0), np.zeros((0, 3), np.int32), _E, _E, _E, np.zeros(0, np.bool_), _I,
     (False, 0.0, 0.0, False, 0.0), np.zeros(0, np.float32), np.zeros(0, np.bool_), np.zeros(0, np.float64), _I,
 )
 

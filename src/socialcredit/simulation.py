@@ -104,12 +104,11 @@ class Simulation:
         st.previous_tier[:] = st.tier
         self.dropped_per_row = np.zeros(n, np.int32)
         self.shared_now = np.zeros(n, np.bool_)
-        self.flags = np.zeros(n, np.uint8)  # what friends read of each agent in phases 5-6 and 8
+        self.flags = np.zeros(n, np.uint8)  # what friends read of each agent in phase 8 (social.flag)
         self.score32 = np.zeros(n, np.float32)
-        self.report_view = np.zeros(2 * n, np.float32)  # report chance and exposure (scoring.friend_flags)
+        self.report_view = np.zeros(2 * n, np.float32)  # report chance and exposure (scoring.report_views)
         # phase 5's work: reports made, true and false reports received (reporting.report)
         self.report_counts = np.zeros((n, 3), np.int32)
-        self.dragging = np.zeros(n, np.int32)  # friends below the drag threshold, counted by the report pass
         self.nudged = np.zeros(n, np.bool_)
         self.conformity_max = float(self.population.conformity.max(initial=0.0))  # bounds drop chances (phase 8)
         self.score_centre = float(pol.baseline.mean)  # scores are centred here for the assortativity sums

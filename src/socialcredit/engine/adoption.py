@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from numba import njit, prange
 
+from . import social
 from .consequences import PERK, tier_index
 
 
@@ -29,6 +30,7 @@ def voluntary(friends, enrolled_friends, enrolled, score, tier_mins, table, priv
 def adopt(sim) -> None:
     e = sim.scenario.policy.enrolment
     st = sim.state
+    before = st.enrolled.copy() if sim.scenario.policy.friends.mode == "drag" else None
     if e.mode == "none":
         st.enrolled[:] = False
     elif e.mode == "mandatory" or (e.mandatory_step is not None and sim.step_index >= e.mandatory_step):
@@ -36,3 +38,5 @@ def adopt(sim) -> None:
     else:
         voluntary(sim.ties.friends, sim.ties.enrolled_friends, st.enrolled, st.score, sim.tier_mins, sim.table,
                   sim.population.privacy_cost, e.peer_weight)
+    if before is not None:  # the friend term of mode drag counts enrolled friends
+        social.enrolment_changed(sim, before)

@@ -59,29 +59,30 @@ def chance(q, critical, false_ratio):
 
 
 @njit(inline="always", cache=True)
-def drags(exposure):
-    """Whether an agent's stored exposure marks it below the drag threshold: stored negated
-    (−0.0 for an exposure of 0), so its magnitude is the exposure either way."""
-    return math.copysign(1.0, exposure) < 0.0
+def _first_higher(indices, lo, hi, i):
+    """The first entry of a sorted row (indices[lo:hi]) whose friend is above i."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if indices[mid] <= i:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 @njit(parallel=True, cache=True)
-def report(key, indptr, ends, indices, report_view, critical, false_ratio, counts, dragging):
+def report(key, indptr, ends, indices, report_view, critical, false_ratio, counts):
     """Every tie between enrolled agents, from the row of its lower end i: i reports j with the
     chance `chance(q_i, c_j)`, j reports i with `chance(q_j, c_i)`, each from its half of the
-    pair's draw. `report_view` holds (q, ±exposure) per agent, q < 0 for one not enrolled,
-    the exposure negated for one below the drag threshold (`scoring.friend_flags`). The bound
-    q · exposure ≥ chance is tested first, so the exact chance (and the friend's posts) are
-    read only for the few draws below it.
+    pair's draw. `report_view` holds (q, exposure) per agent, q < 0 for one not enrolled
+    (`scoring.report_views`). The bound q · exposure ≥ chance is tested first, so the exact
+    chance (and the friend's posts) are read only for the few draws below it. A row reads
+    only its entries to higher friends: the lower ones decide the others.
 
     `counts` (N x 3: MADE, RECEIVED_TRUE, RECEIVED_FALSE, by the target's own posts) is
     overwritten with this step's reports: zeroed, then every report added to both of its
-    ends, atomically (another row may be adding to the same agent). When `dragging` has a
-    place per agent, the row of an enrolled agent also counts its enrolled friends below the
-    drag threshold there (phase 6's friend term in mode drag, `scoring.update`), so that pass
-    need not read the row again."""
+    ends, atomically (another row may be adding to the same agent)."""
     n = len(counts)
-    count_drag = len(dragging) == n
     for i in prange(n):
         counts[i, MADE] = 0
         counts[i, RECEIVED_TRUE] = 0
@@ -97,22 +98,17 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
                 made_i = 0
                 true_i = 0
                 false_i = 0
-                low = 0
                 q_i = np.float64(report_view[2 * i])
                 if q_i >= 0.0:
                     c_i = critical[i]
-                    e_i = abs(np.float64(report_view[2 * i + 1]))
-                    for k in range(indptr[i], ends[i]):
+                    e_i = np.float64(report_view[2 * i + 1])
+                    for k in range(_first_higher(indices, indptr[i], ends[i], i), ends[i]):
                         prefetch.ahead(report_view, indices, k, 2, prefetch.HEAVY_PASS)
                         j = friend_at(indices, k)
-                        if count_drag and report_view[_TWO * j] >= 0.0 and drags(report_view[_TWO * j + _ONE]):
-                            low += 1
-                        if j <= i:
-                            continue  # decided by j's row
                         q_j = np.float64(report_view[_TWO * j])
                         if q_j >= 0.0:
                             u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
-                            if u_out < q_i * abs(np.float64(report_view[_TWO * j + _ONE])):
+                            if u_out < q_i * np.float64(report_view[_TWO * j + _ONE]):
                                 c_j = critical[j]
                                 if u_out < chance(q_i, c_j, false_ratio):
                                     made_i += 1
@@ -129,6 +125,4 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
                     atomic.add(added, 3 * i + RECEIVED_TRUE, true_i)
                 if false_i:
                     atomic.add(added, 3 * i + RECEIVED_FALSE, false_i)
-                if count_drag:
-                    dragging[i] = low
             block = schedule.claim(claims)

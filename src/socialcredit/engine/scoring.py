@@ -13,9 +13,10 @@ their score (they are not scored).
 
 Reports (phase 5) are decided first, once per tie, by `reporting.report`; the dissent
 sanction they can trigger and the friend term then come from one pass over the agents
-(`update`). In mode `drag` with reports on, the report pass counts each row's dragging
-friends on the way (their exposure is stored negated, `friend_flags`), so `update` reads
-no row; otherwise its pass reads a friend's enrolment and drag status from one flag byte.
+(`update`). In mode `drag` the count of enrolled friends below θ is the one the previous
+step's phase-8 pass left in `sim.ties` (scores do not change between phase 6 and the next
+phase 5, and adoption corrects the counts of the friends of agents whose enrolment it
+changed: `social.enrolment_changed`), so `update` reads no row.
 """
 
 from __future__ import annotations
@@ -33,10 +34,7 @@ MODES = {"off": OFF, "average": AVERAGE, "drag": DRAG}
 # positions in the points vector
 P_CRITICAL, P_PRO, P_REPAID, P_MISSED, P_JUDGMENT, P_MADE, P_RECEIVED, P_DEED = range(8)
 
-#: flag bits the pass of phases 5-6 reads of a friend: enrolled; below the drag threshold
-ENROLLED, DRAGS = 1, 2
-
-#: `update`'s dragging-friend counts when the report pass did not count them
+#: `update`'s dragging-friend counts outside mode drag
 _NO_COUNTS = np.zeros(0, np.int32)
 
 
@@ -64,25 +62,16 @@ def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases,
 
 
 @njit(parallel=True, cache=True)
-def friend_flags(enrolled, score, drag_threshold, informant, q_scale, critical, false_ratio, flags, report_view):
-    """What friends read of each agent in phases 5-6, from start-of-step values: flag bits,
-    and side by side in `report_view` (so one cache line serves both; float32) the per-post
-    report chance q = min(1, κ · scale), −1 for an agent not enrolled, and the exposure that
-    bounds the chance of being reported, q · exposure ≥ `reporting.chance` (critical posts,
-    or the false-report ratio without any; float32 rounds the ratio up or exactly), negated
-    for an enrolled agent below the drag threshold (`reporting.drags`), so that the report
-    pass can count dragging friends on the same cache line."""
-    for i in prange(len(score)):
-        f = 0
-        if enrolled[i]:
-            f = ENROLLED
-            if score[i] < drag_threshold:
-                f |= DRAGS
-        flags[i] = f
+def report_views(enrolled, informant, q_scale, critical, false_ratio, report_view):
+    """What friends read of each agent in phase 5, from start-of-step values, side by side
+    in `report_view` (so one cache line serves both; float32): the per-post report chance
+    q = min(1, κ · scale), −1 for an agent not enrolled, and the exposure that bounds the
+    chance of being reported, q · exposure ≥ `reporting.chance` (critical posts, or the
+    false-report ratio without any; float32 rounds the ratio up or exactly)."""
+    for i in prange(len(enrolled)):
         report_view[2 * i] = min(1.0, informant[i] * q_scale) if enrolled[i] else -1.0
         c = critical[i]
-        e = np.float32(c) if c > 0 else _rounded_up32(false_ratio)
-        report_view[2 * i + 1] = -e if f & DRAGS else e
+        report_view[2 * i + 1] = np.float32(c) if c > 0 else _rounded_up32(false_ratio)
 
 
 @njit(inline="always", cache=True)
@@ -145,20 +134,8 @@ def friend_mean_closing(indptr, ends, indices, score, touched, i):
 
 
 @njit(inline="always", cache=True)
-def friends_dragging(indptr, ends, indices, flags, i):
-    """#{j ∈ F(i), enrolled: s_j < θ}, from one flag byte per friend (MODEL.md step 6, mode drag)."""
-    low = 0
-    for k in range(indptr[i], ends[i]):
-        prefetch.ahead(flags, indices, k, 1, prefetch.LIGHT_PASS)
-        fj = flags[friend_at(indices, k)]
-        if (fj & ENROLLED) and (fj & DRAGS):
-            low += 1
-    return low
-
-
-@njit(inline="always", cache=True)
 def _update_agent(i, indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, closing, everyone,
-                  touched, s_min, s_max, out, flags, dragging, reports, counts, made_out, true_out, false_out, observed,
+                  touched, s_min, s_max, out, dragging, reports, counts, made_out, true_out, false_out, observed,
                   times_reported, sanction, expressed, punished, penalty, times_punished):
     """`update`'s work for agent i."""
     mode, weight, drag_penalty, alone_self = friends
@@ -184,10 +161,7 @@ def _update_agent(i, indptr, ends, indices, score, baseline, enrolled, points, r
         else:
             total, count = friend_mean_terms(indptr, ends, indices, score, enrolled, everyone, i)
     elif mode == DRAG:
-        if len(dragging):
-            low = dragging[i]
-        else:
-            low = friends_dragging(indptr, ends, indices, flags, i)
+        low = dragging[i]
     b = points[i]
     if rep_on:
         made_i = counts[i, reporting.MADE]
@@ -224,7 +198,7 @@ def _update_agent(i, indptr, ends, indices, score, baseline, enrolled, points, r
 
 @njit(parallel=True, cache=True)
 def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, touched, s_min, s_max,
-           out, flags, dragging, reports, counts, made_out, true_out, false_out, observed,
+           out, dragging, reports, counts, made_out, true_out, false_out, observed,
            times_reported, sanction, expressed, punished, penalty, times_punished):
     """Phase 6 for every agent in one pass over its row, with the points of phase 5's reports
     and the dissent sanction (MODEL.md steps 5 and 6).
@@ -237,9 +211,9 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
     the row closed up on the way (`friend_mean_closing`), and `touched` cleared, so that a
     caller need not `graph.prune` them first. (An argument of its own: Numba loses writes
     to an array passed inside a tuple to a parallel loop, numba/numba#5872.) Mode
-    `average` reads the friends' scores (`friend_mean_terms`), mode `drag` their `flags`
-    (`friends_dragging`), or takes the count from `dragging` when the report pass left it
-    there (an empty array otherwise).
+    `average` reads the friends' scores (`friend_mean_terms`); mode `drag` takes the count
+    of enrolled friends below θ from `dragging` (`sim.ties.dragging`; an empty array in
+    the other modes).
     reports = (on, points per report made, points per report received): when on, the
     reports i made and received this step are in row i of `counts` (`reporting.report`:
     MADE, RECEIVED_TRUE, RECEIVED_FALSE); they are stored into made_out, true_out and false_out, and a true
@@ -256,7 +230,7 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
             break
     if closing and not (everyone and mode == AVERAGE):
         raise ValueError("closing rows up needs mode average with everyone enrolled")
-    if mode == AVERAGE or (mode == DRAG and not len(dragging)):  # the pass reads the rows
+    if mode == AVERAGE:  # the pass reads the rows
         claims = schedule.counter()
         blocks = schedule.blocks(indptr)
         for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
@@ -265,14 +239,14 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
                 first, last = schedule.rows(indptr, block, blocks)
                 for i in range(first, last):
                     _update_agent(i, indptr, ends, indices, score, baseline, enrolled, points, reversion, friends,
-                                  closing, everyone, touched, s_min, s_max, out, flags, dragging, reports, counts,
+                                  closing, everyone, touched, s_min, s_max, out, dragging, reports, counts,
                                   made_out, true_out, false_out, observed, times_reported, sanction, expressed,
                                   punished, penalty, times_punished)
                 block = schedule.claim(claims)
     else:  # the same work for every agent: an equal share of the agents for each thread
         for i in prange(n):
             _update_agent(i, indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, closing,
-                          everyone, touched, s_min, s_max, out, flags, dragging, reports, counts, made_out, true_out,
+                          everyone, touched, s_min, s_max, out, dragging, reports, counts, made_out, true_out,
                           false_out, observed, times_reported, sanction, expressed, punished, penalty, times_punished)
 
 
@@ -286,23 +260,21 @@ def score_all(sim) -> None:
     reward = pol.points.report_made
     reports_on = reporting.active(inf, reward)
     mode = MODES[fr.mode]
-    if reports_on or mode == DRAG:
-        friend_flags(st.enrolled, st.score, fr.drag_threshold, pop.informant, reporting.propensity_scale(inf, reward),
-                     st.critical_posts, float(inf.false_report_ratio), sim.flags, sim.report_view)
     counts = sim.report_counts
-    dragging = _NO_COUNTS  # friends below the drag threshold, when the report pass counts them
     if reports_on:
-        if mode == DRAG:
-            dragging = sim.dragging
+        report_views(st.enrolled, pop.informant, reporting.propensity_scale(inf, reward), st.critical_posts,
+                     float(inf.false_report_ratio), sim.report_view)
         reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.report_view, st.critical_posts,
-                         float(inf.false_report_ratio), counts, dragging)
+                         float(inf.false_report_ratio), counts)
     else:
         st.reports_made[:] = 0
         st.reports_true[:] = 0
         st.reports_false[:] = 0
+    # in mode drag, the enrolled friends below θ as phase 8 and adoption left them
+    dragging = sim.ties.dragging if mode == DRAG else _NO_COUNTS
     update(g.indptr, g.ends, g.indices, st.score, st.baseline, st.enrolled, sim.event_points, pol.reversion,
            (mode, float(fr.weight), float(fr.drag_penalty), False), NO_ROWS, pol.score_min, pol.score_max, sim.next_score,
-           sim.flags, dragging, (reports_on, float(reward), float(pol.points.report_received)), counts,
+           dragging, (reports_on, float(reward), float(pol.points.report_received)), counts,
            st.reports_made, st.reports_true, st.reports_false, st.observed, st.times_reported,
            (sp.severity > 0.0, float(sp.tolerance), float(sp.severity), sp.punishment == "proportional",
             float(sp.points_per_severity)),

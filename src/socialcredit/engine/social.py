@@ -24,8 +24,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .. import prefetch, schedule
-from ..graph import NO_ROWS, find_entry, friend_id, mark_dropped
+from .. import atomic, prefetch, schedule
+from ..graph import NO_ROWS, find_entry, friend_at, friend_id, mark_dropped
 from . import expression, rng
 
 
@@ -94,7 +94,7 @@ def _drop_chance(p, conformity, flags, actor, target_flags, drag_mode, non_drag)
 @njit(parallel=True, cache=True)
 def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nudge_p, learn, severity, learning_rate,
          nudge_fear, centre, nudges, perc_nu, perc_psi, dropped, friends, enrolled_friends, friend_score_sum,
-         friend_score_sq):
+         friend_score_sq, dragging):
     """Nudges received, fear learned, and the ties left, in one pass over each row, after
     `unfriend` has marked the ties dropped this step.
 
@@ -104,8 +104,9 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
     order; `ends[i]` moves back). Afterwards: `dropped` = tie ends
     row i lost this step; `friends` / `enrolled_friends` = ties left (to enrolled friends);
     `friend_score_sum` / `friend_score_sq` = Σ (s_j − centre) and Σ (s_j − centre)² over the
-    enrolled friends left (for the score assortativity of the record). `learn` switches off
-    the fear part when a scenario does not use it.
+    enrolled friends left (for the score assortativity of the record); `dragging` = enrolled
+    friends left below the drag threshold (the next step's friend term in mode drag,
+    `scoring.update`). `learn` switches off the fear part when a scenario does not use it.
     """
     nudge_none = rng.none_of_binomial_table(nudge_p, _NONE_TABLE)  # no nudges from n friends: (1 − p)^n
     claims = schedule.counter()
@@ -130,6 +131,7 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                 start_deg = ends[i] - indptr[i]
                 w = indptr[i]
                 enr = 0
+                low = 0
                 sy = 0.0
                 syy = 0.0
                 for k in range(indptr[i], ends[i]):
@@ -153,6 +155,7 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                     w += 1
                     if fj & ENROLLED:
                         enr += 1
+                        low += (fj & DRAGS) != 0
                         y = np.float64(score32[j]) - centre
                         sy += y
                         syy += y * y
@@ -172,6 +175,7 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                 enrolled_friends[i] = enr
                 friend_score_sum[i] = sy
                 friend_score_sq[i] = syy
+                dragging[i] = low
             block = schedule.claim(claims)
 
 
@@ -351,18 +355,21 @@ def socialise(sim) -> None:
     rows(sim.key(rng.NUDGE), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent, sim.nudged,
          so.nudge_probability, ex.learning_rate > 0.0, sp.severity, ex.learning_rate, ex.nudge_fear, sim.score_centre,
          st.nudges, st.perceived_surveillance, st.perceived_severity, sim.dropped_per_row, ties.friends,
-         ties.enrolled_friends, ties.friend_score_sum, ties.friend_score_sq)
+         ties.enrolled_friends, ties.friend_score_sum, ties.friend_score_sq, ties.dragging)
 
 
 class Ties:
-    """What the record and the next step's adoption need of each agent's ties, left by the
-    phase-8 pass: friends, enrolled friends, and Σ (s_j − centre), Σ (s_j − centre)² over them."""
+    """What the record and the next step need of each agent's ties, left by the phase-8 pass:
+    friends, enrolled friends, Σ (s_j − centre), Σ (s_j − centre)² over them, and how many of
+    them are below the drag threshold (phase 6, mode drag; adoption corrects it for the
+    agents whose enrolment it changes, `enrolment_changed`)."""
 
     def __init__(self, n: int):
         self.friends = np.zeros(n, np.int32)
         self.enrolled_friends = np.zeros(n, np.int32)
         self.friend_score_sum = np.zeros(n, np.float64)
         self.friend_score_sq = np.zeros(n, np.float64)
+        self.dragging = np.zeros(n, np.int32)
 
 
 def count_ties(sim) -> None:
@@ -371,8 +378,30 @@ def count_ties(sim) -> None:
     st, g, ties = sim.state, sim.graph, sim.ties
     n = st.size
     flag(st.enrolled, st.shared, True, st.score, st.expressed_dissent, st.observed, st.punished, np.inf, -np.inf,
-         -np.inf, -np.inf, sim.flags, sim.score32, sim.nudged)
+         sim.scenario.policy.friends.drag_threshold, -np.inf, sim.flags, sim.score32, sim.nudged)
     rows(np.uint64(0), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent, sim.nudged, 0.0,
          False, 0.0, 0.0, 0.0, sim.score_centre, np.zeros(n, np.int16), np.zeros(n, np.float32),
          np.zeros(n, np.float32), np.zeros(n, np.int32), ties.friends, ties.enrolled_friends, ties.friend_score_sum,
-         ties.friend_score_sq)
+         ties.friend_score_sq, ties.dragging)
+
+
+@njit(parallel=True, cache=True)
+def _recount_dragging(indptr, ends, indices, before, enrolled, score, threshold, dragging):
+    """For every agent whose enrolment changed, below the drag threshold: one more (enrolled
+    now) or one fewer (no longer) dragging friend for each of its friends, added atomically
+    (two changed agents may share a friend)."""
+    for j in prange(len(enrolled)):
+        if before[j] != enrolled[j] and score[j] < threshold:
+            change = 1 if enrolled[j] else -1
+            for k in range(indptr[j], ends[j]):
+                atomic.add(dragging, friend_at(indices, k), change)
+
+
+def enrolment_changed(sim, before: np.ndarray) -> None:
+    """Phase 1 changed enrolment (from `before`): keep `sim.ties.dragging` (enrolled friends
+    below the drag threshold, counted by the last phase-8 pass) true for this step's score
+    update. Scores do not change between phase 8 and phase 6 of the next step, so only
+    agents whose enrolment changed move a count."""
+    g = sim.graph
+    _recount_dragging(g.indptr, g.ends, g.indices, before, sim.state.enrolled, sim.state.score,
+                      sim.scenario.policy.friends.drag_threshold, sim.ties.dragging)
