@@ -39,7 +39,8 @@ from . import atomic
 BLOCK_WORK = 1 << 14
 #: `prange(WORKERS)` starts the claiming loops: Numba hands each thread an equal share of
 #: them, the first one a thread runs claims blocks until none is left, the rest find none
-#: (a constant, not `numba.get_num_threads()`, which would keep the kernel out of the cache)
+#: (a constant, not `numba.get_num_threads()`, which would keep the kernel out of the cache;
+#: beyond 64 threads the others would stay idle)
 WORKERS = 64
 #: what a row costs besides its entries (its own values read and written), in entries
 ROW_WORK = 4
