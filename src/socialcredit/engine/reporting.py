@@ -18,8 +18,6 @@ counts, and integer counts do not depend on the order of the additions. Reports 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
 

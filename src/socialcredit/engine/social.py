@@ -221,7 +221,6 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
     blocks nor on the thread count. A row's entries are read and marked by other rows'
     threads too: every reader decodes a mark (`friend_id`), and a mark written twice is
     written alike."""
-    n = len(flags)
     if p_max <= 0.0:
         dropped[:] = 0
         return
