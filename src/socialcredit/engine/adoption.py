@@ -30,13 +30,21 @@ def voluntary(friends, enrolled_friends, enrolled, score, tier_mins, table, priv
 def adopt(sim) -> None:
     e = sim.scenario.policy.enrolment
     st = sim.state
-    before = st.enrolled.copy() if sim.scenario.policy.friends.mode == "drag" else None
+    # the friend term of mode drag counts enrolled friends: the counts follow any change
+    counted = sim.scenario.policy.friends.mode == "drag"
+    before = None
     if e.mode == "none":
+        if counted and st.enrolled.any():
+            before = st.enrolled.copy()
         st.enrolled[:] = False
     elif e.mode == "mandatory" or (e.mandatory_step is not None and sim.step_index >= e.mandatory_step):
+        if counted and not st.enrolled.all():
+            before = st.enrolled.copy()
         st.enrolled[:] = True
     else:
+        if counted:
+            before = st.enrolled.copy()
         voluntary(sim.ties.friends, sim.ties.enrolled_friends, st.enrolled, st.score, sim.tier_mins, sim.table,
                   sim.population.privacy_cost, e.peer_weight)
-    if before is not None:  # the friend term of mode drag counts enrolled friends
+    if before is not None:
         social.enrolment_changed(sim, before)
