@@ -10,7 +10,7 @@ from socialcredit import schedule
 
 @njit(parallel=True)
 def _visits(indptr, visits, owner):
-    """The documented pattern, after a serial loop (with which a counter made by `np.zeros`
+    """The documented pattern, after a serial loop (with which a counter made by `np.zeros` alone
     was found exhausted: no row visited)."""
     n = len(visits)
     all_nonempty = True
@@ -18,16 +18,14 @@ def _visits(indptr, visits, owner):
         if indptr[i + 1] == indptr[i]:
             all_nonempty = False
             break
-    claims = schedule.counter()
-    blocks = schedule.blocks(indptr)
+    claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):
-        block = schedule.claim(claims)
-        while block < blocks:
-            first, last = schedule.rows(indptr, block, blocks)
+        block, first, last = schedule.take(claims, indptr)
+        while block >= 0:
             for i in range(first, last):
                 visits[i] += 1
                 owner[i] = block
-            block = schedule.claim(claims)
+            block, first, last = schedule.take(claims, indptr)
     return all_nonempty
 
 

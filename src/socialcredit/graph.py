@@ -201,18 +201,24 @@ def friend_at(indices, k):
     return np.uint32(indices[k])
 
 
-@njit(cache=True)
-def find_entry(indptr, ends, indices, a, b):
-    """Position of friend b among row a's entries (binary search in the sorted row), or -1.
-    Entries marked dropped but not yet pruned are still found."""
-    lo = indptr[a]
-    hi = ends[a]
+@njit(inline="always", cache=True)
+def first_from(indices, lo, hi, b):
+    """The first entry of the sorted row indices[lo:hi] whose friend is b or above (hi if
+    none; binary search). Entries marked dropped but not yet pruned count as their friend."""
     while lo < hi:
         mid = (lo + hi) >> 1
         if friend_id(indices[mid]) < b:
             lo = mid + 1
         else:
             hi = mid
+    return lo
+
+
+@njit(cache=True)
+def find_entry(indptr, ends, indices, a, b):
+    """Position of friend b among row a's entries (binary search in the sorted row), or -1.
+    Entries marked dropped but not yet pruned are still found."""
+    lo = first_from(indices, indptr[a], ends[a], b)
     if lo < ends[a] and friend_id(indices[lo]) == b:
         return lo
     return -1
@@ -263,12 +269,10 @@ def prune(indptr, ends, indices, touched):
     """Remove the entries marked dropped from every touched row (order kept), clearing
     `touched`; returns the entries removed. Each row is rewritten by one thread only."""
     removed = 0
-    claims = schedule.counter()
-    blocks = schedule.blocks(indptr)
+    claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
-        block = schedule.claim(claims)
-        while block < blocks:
-            first, last = schedule.rows(indptr, block, blocks)
+        block, first, last = schedule.take(claims, indptr)
+        while block >= 0:
             for i in range(first, last):
                 if touched[i]:
                     touched[i] = False
@@ -280,7 +284,7 @@ def prune(indptr, ends, indices, touched):
                             w += 1
                     removed += ends[i] - w
                     ends[i] = w
-            block = schedule.claim(claims)
+            block, first, last = schedule.take(claims, indptr)
     return removed
 
 
@@ -384,13 +388,11 @@ def _sweep(indptr, ends, indices, seen):
     without levels: only reachability is asked). A node only ever changes from unreached to
     reached, so sweeping until one finds nobody gives the same set whatever the threads do.
     One byte per node keeps the reads of the neighbours' marks in cache."""
-    claims = schedule.counter()
-    blocks = schedule.blocks(indptr)
-    found = np.empty(blocks, np.int64)
+    claims = schedule.claims(indptr)
+    found = np.empty(claims[1], np.int64)  # what each block found
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
-        block = schedule.claim(claims)
-        while block < blocks:
-            first, last = schedule.rows(indptr, block, blocks)
+        block, first, last = schedule.take(claims, indptr)
+        while block >= 0:
             m = 0
             for v in range(first, last):
                 if not seen[v]:
@@ -401,7 +403,7 @@ def _sweep(indptr, ends, indices, seen):
                             m += 1
                             break
             found[block] = m
-            block = schedule.claim(claims)
+            block, first, last = schedule.take(claims, indptr)
     return found.sum()
 
 

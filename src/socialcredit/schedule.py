@@ -12,18 +12,17 @@ fetch-and-add) until none is left, so the threads finish together whatever the d
 
 The pattern, in a kernel compiled with `parallel=True`:
 
-    counter = schedule.counter()
-    blocks = schedule.blocks(indptr)
+    claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):
-        block = schedule.claim(counter)
-        while block < blocks:
-            for i in range(*schedule.rows(indptr, block, blocks)):
+        block, first, last = schedule.take(claims, indptr)
+        while block >= 0:
+            for i in range(first, last):
                 ...  # row i's work, writing only what belongs to row i
-            block = schedule.claim(counter)
+            block, first, last = schedule.take(claims, indptr)
 
 Which thread computes a row never changes what it computes, so a pass written this way is
 bit-identical whatever the thread count or the order in which the blocks were claimed;
-a pass that sums across rows keeps its sums per block, in block order.
+a pass that sums across rows keeps its sums per block, in block order, or sums integers.
 """
 
 from __future__ import annotations
@@ -44,22 +43,6 @@ BLOCK_WORK = 1 << 14
 WORKERS = 64
 #: what a row costs besides its entries (its own values read and written), in entries
 ROW_WORK = 4
-
-
-@njit(inline="always", cache=True)
-def counter():
-    """A fresh claim counter (one per pass). Not `np.zeros`: in a kernel compiled with
-    `parallel=True` that becomes a parallel loop of its own, and with a serial loop before
-    the `prange` the threads then found every block claimed (Numba 0.68)."""
-    c = np.empty(1, np.int64)
-    c[0] = 0
-    return c
-
-
-@njit(inline="always", cache=True)
-def claim(counter):
-    """The next unclaimed block (at or beyond the block count when none is left)."""
-    return atomic.add(counter, 0, 1)
 
 
 @njit(inline="always", cache=True)
@@ -91,3 +74,25 @@ def rows(indptr, b, blocks):
     lo = 0 if b == 0 else _first_row(indptr, total * b // blocks)
     hi = n if b == blocks - 1 else _first_row(indptr, total * (b + 1) // blocks)
     return lo, hi
+
+
+@njit(inline="always", cache=True)
+def claims(indptr):
+    """A pass's claim state: the next unclaimed block and the block count. Not `np.zeros`:
+    in a kernel compiled with `parallel=True` that becomes a parallel loop of its own, and
+    with a serial loop before the `prange` the threads then found every block claimed
+    (Numba 0.68)."""
+    c = np.empty(2, np.int64)
+    c[0] = 0
+    c[1] = blocks(indptr)
+    return c
+
+
+@njit(inline="always", cache=True)
+def take(claims, indptr):
+    """(block, first row, end row) of the next unclaimed block, or (-1, 0, 0) when none is left."""
+    b = atomic.add(claims, 0, 1)
+    if b >= claims[1]:
+        return -1, 0, 0
+    first, last = rows(indptr, b, claims[1])
+    return b, first, last

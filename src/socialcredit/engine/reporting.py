@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from .. import atomic, prefetch, schedule
-from ..graph import friend_at
+from ..graph import first_from, friend_at
 from . import rng
 
 #: columns of the per-agent counts (an N x 3 array, so one agent's counts share a cache line)
@@ -56,18 +56,6 @@ def chance(q, critical, false_ratio):
     return q * false_ratio
 
 
-@njit(inline="always", cache=True)
-def _first_higher(indices, lo, hi, i):
-    """The first entry of a sorted row (indices[lo:hi]) whose friend is above i."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if indices[mid] <= i:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 @njit(parallel=True, cache=True)
 def report(key, indptr, ends, indices, report_view, critical, false_ratio, counts):
     """Every tie between enrolled agents, from the row of its lower end i: i reports j with the
@@ -86,12 +74,10 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
         counts[i, RECEIVED_TRUE] = 0
         counts[i, RECEIVED_FALSE] = 0
     added = counts.reshape(-1)  # agent j's count c at 3j + c
-    claims = schedule.counter()
-    blocks = schedule.blocks(indptr)
+    claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
-        block = schedule.claim(claims)
-        while block < blocks:
-            first, last = schedule.rows(indptr, block, blocks)
+        block, first, last = schedule.take(claims, indptr)
+        while block >= 0:
             for i in range(first, last):
                 made_i = 0
                 true_i = 0
@@ -100,7 +86,7 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
                 if q_i >= 0.0:
                     c_i = critical[i]
                     e_i = np.float64(report_view[2 * i + 1])
-                    for k in range(_first_higher(indices, indptr[i], ends[i], i), ends[i]):
+                    for k in range(first_from(indices, indptr[i], ends[i], i + 1), ends[i]):  # higher friends
                         prefetch.ahead(report_view, indices, k, 2, prefetch.HEAVY_PASS)
                         j = friend_at(indices, k)
                         q_j = np.float64(report_view[_TWO * j])
@@ -123,4 +109,4 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
                     atomic.add(added, 3 * i + RECEIVED_TRUE, true_i)
                 if false_i:
                     atomic.add(added, 3 * i + RECEIVED_FALSE, false_i)
-            block = schedule.claim(claims)
+            block, first, last = schedule.take(claims, indptr)

@@ -231,18 +231,16 @@ def update(indptr, ends, indices, score, baseline, enrolled, points, reversion, 
     if closing and not (everyone and mode == AVERAGE):
         raise ValueError("closing rows up needs mode average with everyone enrolled")
     if mode == AVERAGE:  # the pass reads the rows
-        claims = schedule.counter()
-        blocks = schedule.blocks(indptr)
+        claims = schedule.claims(indptr)
         for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
-            block = schedule.claim(claims)
-            while block < blocks:
-                first, last = schedule.rows(indptr, block, blocks)
+            block, first, last = schedule.take(claims, indptr)
+            while block >= 0:
                 for i in range(first, last):
                     _update_agent(i, indptr, ends, indices, score, baseline, enrolled, points, reversion, friends,
                                   closing, everyone, touched, s_min, s_max, out, dragging, reports, counts,
                                   made_out, true_out, false_out, observed, times_reported, sanction, expressed,
                                   punished, penalty, times_punished)
-                block = schedule.claim(claims)
+                block, first, last = schedule.take(claims, indptr)
     else:  # the same work for every agent: an equal share of the agents for each thread
         for i in prange(n):
             _update_agent(i, indptr, ends, indices, score, baseline, enrolled, points, reversion, friends, closing,

@@ -109,12 +109,10 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
     `scoring.update`). `learn` switches off the fear part when a scenario does not use it.
     """
     nudge_none = rng.none_of_binomial_table(nudge_p, _NONE_TABLE)  # no nudges from n friends: (1 − p)^n
-    claims = schedule.counter()
-    blocks = schedule.blocks(indptr)
+    claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
-        block = schedule.claim(claims)
-        while block < blocks:
-            first, last = schedule.rows(indptr, block, blocks)
+        block, first, last = schedule.take(claims, indptr)
+        while block >= 0:
             for i in range(first, last):
                 fi = flags[i]
                 nudge_me = nudge_p > 0.0 and nudged[i]
@@ -176,7 +174,7 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                 friend_score_sum[i] = sy
                 friend_score_sq[i] = syy
                 dragging[i] = low
-            block = schedule.claim(claims)
+            block, first, last = schedule.take(claims, indptr)
 
 
 _KEEP_TABLE = 256
@@ -232,12 +230,10 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
     for t in range(1, _KEEP_TABLE):
         keep_pow[t] = keep_pow[t - 1] * keep
     mask = _PIPELINE - 1
-    claims = schedule.counter()
-    blocks = schedule.blocks(indptr)
+    claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
-        block = schedule.claim(claims)
-        while block < blocks:
-            first, last = schedule.rows(indptr, block, blocks)
+        block, first, last = schedule.take(claims, indptr)
+        while block >= 0:
             # candidates in flight: entry, row (whose draws key them), count in the row, friend
             entry = np.empty(_PIPELINE, np.int64)
             row = np.empty(_PIPELINE, np.int64)
@@ -288,7 +284,7 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
             while marked < went:
                 _mark_friend(marked & mask, gone_row, gone_friend, indptr, ends, indices, touched)
                 marked += 1
-            block = schedule.claim(claims)
+            block, first, last = schedule.take(claims, indptr)
 
 
 @njit(inline="always", cache=True)
