@@ -176,8 +176,9 @@ def test_poisson_with_its_chance_of_none_given_is_the_same_draw():
 
 
 def test_poisson_inversion_is_the_sequential_search():
-    """`rng._inversion` sums its first terms without branching: it must return what the plain
-    sequential search returns, below and above the branch-free terms."""
+    """`rng._inversion` returns 0 at once for u up to the chance of none and sums its next
+    terms without branching: it must return what the plain sequential search returns, at
+    that boundary, below and above the branch-free terms."""
     from numba import njit
 
     from socialcredit.engine import rng
@@ -193,8 +194,10 @@ def test_poisson_inversion_is_the_sequential_search():
 
     inversion = njit(lambda u, lam, none: rng._inversion(u, lam, none))
     gen = np.random.default_rng(8)
-    lams = np.concatenate([gen.lognormal(0.0, 1.2, 3000), [1e-9, 7.5, 30.0, 59.9]])
-    us = np.concatenate([gen.random(len(lams) - 4), [0.5, 1.0 - 1e-12, 0.999, 0.9]])
+    lams = np.concatenate([gen.lognormal(0.0, 1.2, 3000), [1e-9, 7.5, 30.0, 59.9, 0.3, 0.3]])
+    # the last two: u at the chance of none exactly (a count of 0), and just above it (1)
+    us = np.concatenate([gen.random(len(lams) - 6), [0.5, 1.0 - 1e-12, 0.999, 0.9, math.exp(-0.3),
+                                                     np.nextafter(math.exp(-0.3), 1.0)]])
     got = [inversion(u, lam, math.exp(-lam)) for u, lam in zip(us, lams)]
     want = [search(u, lam, math.exp(-lam)) for u, lam in zip(us, lams)]
     assert got == want
