@@ -151,12 +151,14 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                     if w != k:
                         indices[w] = j
                     w += 1
-                    if fj & ENROLLED:
-                        enr += 1
-                        low += (fj & DRAGS) != 0
-                        y = np.float64(score32[j]) - centre
-                        sy += y
-                        syy += y * y
+                    # enrolled friends counted without a branch: before the mandatory step the
+                    # test is a coin toss per friend (0 is added for the others: same sums)
+                    e = fj & ENROLLED
+                    enr += e
+                    low += (fj & DRAGS) != 0  # set for enrolled agents only
+                    y = (np.float64(score32[j]) - centre) * e
+                    sy += y
+                    syy += y * y
                 if nudge_me:  # each friend nudges independently: the count is Binomial(friends, p), one draw
                     none = (nudge_none[start_deg] if start_deg < _NONE_TABLE
                             else rng.none_of_binomial(start_deg, nudge_p))
