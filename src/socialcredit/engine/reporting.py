@@ -60,8 +60,8 @@ def chance(q, critical, false_ratio):
 def report(key, indptr, ends, indices, report_view, critical, false_ratio, counts):
     """Every tie between enrolled agents, from the row of its lower end i: i reports j with the
     chance `chance(q_i, c_j)`, j reports i with `chance(q_j, c_i)`, each from its half of the
-    pair's draw. `report_view` holds (q, exposure) per agent, q < 0 for one not enrolled
-    (`scoring.report_views`). The bound q · exposure ≥ chance is tested first, so the exact
+    pair's draw. `report_view` holds (q, exposure) per agent, (−1, 0) for one not enrolled
+    (`scoring.report_views`), so no tie to it passes a bound. The bound q · exposure ≥ chance is tested first, so the exact
     chance (and the friend's posts) are read only for the few draws below it. A row reads
     only its entries to higher friends: the lower ones decide the others.
 
@@ -89,20 +89,20 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
                     for k in range(first_from(indices, indptr[i], ends[i], i + 1), ends[i]):  # higher friends
                         prefetch.ahead(report_view, indices, k, 2, prefetch.HEAVY_PASS)
                         j = friend_at(indices, k)
+                        # no test of the friend's enrolment: its (−1, 0) in report_view fails both bounds
                         q_j = np.float64(report_view[_TWO * j])
-                        if q_j >= 0.0:
-                            u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
-                            if u_out < q_i * np.float64(report_view[_TWO * j + _ONE]):
-                                c_j = critical[j]
-                                if u_out < chance(q_i, c_j, false_ratio):
-                                    made_i += 1
-                                    atomic.add(added, 3 * j + (RECEIVED_TRUE if c_j > 0 else RECEIVED_FALSE), 1)
-                            if u_in < q_j * e_i and u_in < chance(q_j, c_i, false_ratio):
-                                if c_i > 0:
-                                    true_i += 1
-                                else:
-                                    false_i += 1
-                                atomic.add(added, 3 * j + MADE, 1)
+                        u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
+                        if u_out < q_i * np.float64(report_view[_TWO * j + _ONE]):
+                            c_j = critical[j]
+                            if u_out < chance(q_i, c_j, false_ratio):
+                                made_i += 1
+                                atomic.add(added, 3 * j + (RECEIVED_TRUE if c_j > 0 else RECEIVED_FALSE), 1)
+                        if u_in < q_j * e_i and u_in < chance(q_j, c_i, false_ratio):
+                            if c_i > 0:
+                                true_i += 1
+                            else:
+                                false_i += 1
+                            atomic.add(added, 3 * j + MADE, 1)
                 if made_i:
                     atomic.add(added, 3 * i + MADE, made_i)
                 if true_i:

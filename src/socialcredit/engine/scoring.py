@@ -65,11 +65,17 @@ def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases,
 def report_views(enrolled, informant, q_scale, critical, false_ratio, report_view):
     """What friends read of each agent in phase 5, from start-of-step values, side by side
     in `report_view` (so one cache line serves both; float32): the per-post report chance
-    q = min(1, κ · scale), −1 for an agent not enrolled, and the exposure that bounds the
-    chance of being reported, q · exposure ≥ `reporting.chance` (critical posts, or the
-    false-report ratio without any; float32 rounds the ratio up or exactly)."""
+    q = min(1, κ · scale) and the exposure that bounds the chance of being reported,
+    q · exposure ≥ `reporting.chance` (critical posts, or the false-report ratio without
+    any; float32 rounds the ratio up or exactly). An agent not enrolled has (−1, 0), so
+    both bounds of a tie to it fail (u < q_i · 0 and u < −1 · e are false for u ≥ 0) and
+    the report pass needs no test of a friend's enrolment."""
     for i in prange(len(enrolled)):
-        report_view[2 * i] = min(1.0, informant[i] * q_scale) if enrolled[i] else -1.0
+        if not enrolled[i]:
+            report_view[2 * i] = -1.0
+            report_view[2 * i + 1] = 0.0
+            continue
+        report_view[2 * i] = min(1.0, informant[i] * q_scale)
         c = critical[i]
         report_view[2 * i + 1] = np.float32(c) if c > 0 else _rounded_up32(false_ratio)
 
