@@ -27,7 +27,8 @@ def incentive_rates(taste: np.ndarray, conformity: np.ndarray, points: np.ndarra
 @njit(parallel=True, cache=True)
 def chance_of_none(rates):
     """e^−λ for each fixed rate, by `math.exp` as `rng.poisson` computes it (so the draws
-    that read it are the same), once at set-up: most agents are enrolled most of a run."""
+    that read it are the same), once at set-up, for the tastes and for the incentive rates:
+    the rates never change, so no draw computes an exponential."""
     n, c = rates.shape
     out = np.empty((n, c), np.float64)
     for i in prange(n):
@@ -37,18 +38,17 @@ def chance_of_none(rates):
 
 
 @njit(parallel=True, cache=True)
-def consume(key, enrolled, taste, enrolled_rates, enrolled_none, price, purchases, spending):
+def consume(key, enrolled, taste, taste_none, enrolled_rates, enrolled_none, price, purchases, spending):
     """Purchases per category: Poisson(rate) with the taste as rate, or the incentive rate once
-    enrolled (its e^−λ from `chance_of_none`)."""
+    enrolled, each with its e^−λ from `chance_of_none`."""
     n, c = taste.shape
     for i in prange(n):
         total = 0.0
         e = enrolled[i]
+        rates = enrolled_rates if e else taste  # one test per agent, not per category
+        none = enrolled_none if e else taste_none
         for k in range(c):
-            if e:
-                m = rng.poisson_none_given(key, i, k, np.float64(enrolled_rates[i, k]), enrolled_none[i, k])
-            else:
-                m = rng.poisson(key, i, k, np.float64(taste[i, k]))
+            m = rng.poisson_none_given(key, i, k, np.float64(rates[i, k]), none[i, k])
             m = min(m, 32767)
             purchases[i, k] = m
             total += m * price[k]
@@ -57,5 +57,5 @@ def consume(key, enrolled, taste, enrolled_rates, enrolled_none, price, purchase
 
 def consume_all(sim) -> None:
     st, pop = sim.state, sim.population
-    consume(sim.key(rng.CONSUMPTION), st.enrolled, pop.taste, sim.enrolled_rates, sim.enrolled_none, sim.purchase_prices,
-            st.purchases, st.spending)
+    consume(sim.key(rng.CONSUMPTION), st.enrolled, pop.taste, sim.taste_none, sim.enrolled_rates, sim.enrolled_none,
+            sim.purchase_prices, st.purchases, st.spending)
