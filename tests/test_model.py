@@ -299,7 +299,7 @@ def test_reports_match_rates():
 def test_each_tie_reports_once_from_its_lower_end_as_a_direct_count_gives():
     """reporting.report against a direct count over every ordered pair of friends, each
     deciding with its half of the pair's draw (MODEL.md step 5, docs/model.md 7.5)."""
-    from socialcredit.engine import reporting, rng
+    from socialcredit.engine import reporting, rng, scoring
     from socialcredit.graph import FriendGraph
 
     gen = np.random.default_rng(11)
@@ -311,13 +311,12 @@ def test_each_tie_reports_once_from_its_lower_end_as_a_direct_count_gives():
     q = gen.uniform(0.0, 0.6, n).astype(np.float32)
     critical = np.where(gen.random(n) < 0.5, gen.integers(1, 12, n), 0).astype(np.int16)
     false_ratio = 0.3
-    exposure = np.where(critical > 0, critical, np.float32(false_ratio)).astype(np.float32)
     view = np.empty(2 * n, np.float32)
-    view[0::2] = np.where(enrolled, q, -1.0)
-    view[1::2] = exposure
+    scoring.report_views(enrolled, q, 1.0, critical, false_ratio, view)  # q = min(1, q · 1)
+    lower = np.array([(g.neighbors(i) < i).sum() for i in range(n)], np.int32)
     key = rng.key(4, 9, rng.REPORTING)
     counts = np.full((n, 3), -7, np.int32)  # overwritten, never added to
-    reporting.report(key, g.indptr, g.ends, g.indices, view, critical, false_ratio, counts)
+    reporting.report(key, g.indptr, g.ends, g.indices, lower, view, critical, false_ratio, counts)
 
     made, true_r, false_r = np.zeros(n, int), np.zeros(n, int), np.zeros(n, int)
     for lo, hi in edges:
@@ -450,6 +449,27 @@ def test_drag_counts_kept_from_phase_8_and_corrected_by_adoption():
         np.testing.assert_array_equal(sim.ties.dragging, _dragging_friends(sim))  # as phase 6 reads it
     assert changed > 100  # voluntary enrolment, then the mandatory step, moved counts
     assert sim.ties.dragging.max() > 2
+
+
+def test_lower_friend_counts_kept_by_phase_8_start_each_rows_higher_friends():
+    """The report pass starts each row at its first higher friend from the count of lower
+    friends phase 8 left (`sim.ties.lower`): it must be the direct count over the ties left,
+    also after compaction moves the rows."""
+    sim = Simulation(resolve("sesame-as-reported", agents=3000, steps=20, seed=5,
+                             overrides={"behaviour.social.unfriend_probability": 0.3}))
+
+    def direct():
+        g = sim.graph
+        return np.array([(g.neighbors(i) < i).sum() for i in range(sim.state.size)])
+
+    np.testing.assert_array_equal(sim.ties.lower, direct())  # at setup
+    ties = sim.graph.n_ties()
+    for _ in range(20):
+        sim.step()
+        np.testing.assert_array_equal(sim.ties.lower, direct())
+    assert sim.graph.n_ties() < ties - 200  # ties went, so the counts moved
+    sim.graph.compact()
+    np.testing.assert_array_equal(sim.ties.lower, direct())
 
 
 def test_unfriending_raises_score_assortativity():

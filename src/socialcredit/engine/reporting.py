@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from .. import atomic, prefetch, schedule
-from ..graph import first_from, friend_at
+from ..graph import friend_at
 from . import rng
 
 #: columns of the per-agent counts (an N x 3 array, so one agent's counts share a cache line)
@@ -57,13 +57,15 @@ def chance(q, critical, false_ratio):
 
 
 @njit(parallel=True, cache=True)
-def report(key, indptr, ends, indices, report_view, critical, false_ratio, counts):
+def report(key, indptr, ends, indices, lower, report_view, critical, false_ratio, counts):
     """Every tie between enrolled agents, from the row of its lower end i: i reports j with the
     chance `chance(q_i, c_j)`, j reports i with `chance(q_j, c_i)`, each from its half of the
     pair's draw. `report_view` holds (q, exposure) per agent, (−1, 0) for one not enrolled
     (`scoring.report_views`), so no tie to it passes a bound. The bound q · exposure ≥ chance is tested first, so the exact
     chance (and the friend's posts) are read only for the few draws below it. A row reads
-    only its entries to higher friends: the lower ones decide the others.
+    only its entries to higher friends, which start after its `lower[i]` lower ones (counted
+    by the last phase-8 pass, `social.rows`, which left the rows as they are): the lower
+    friends decide the others.
 
     `counts` (N x 3: MADE, RECEIVED_TRUE, RECEIVED_FALSE, by the target's own posts) is
     overwritten with this step's reports: zeroed, then every report added to both of its
@@ -86,7 +88,7 @@ def report(key, indptr, ends, indices, report_view, critical, false_ratio, count
                 if q_i >= 0.0:
                     c_i = critical[i]
                     e_i = np.float64(report_view[2 * i + 1])
-                    for k in range(first_from(indices, indptr[i], ends[i], i + 1), ends[i]):  # higher friends
+                    for k in range(indptr[i] + lower[i], ends[i]):  # higher friends
                         prefetch.ahead(report_view, indices, k, 2, prefetch.HEAVY_PASS)
                         j = friend_at(indices, k)
                         # no test of the friend's enrolment: its (−1, 0) in report_view fails both bounds

@@ -268,7 +268,7 @@ def score_all(sim) -> None:
     if reports_on:
         report_views(st.enrolled, pop.informant, reporting.propensity_scale(inf, reward), st.critical_posts,
                      float(inf.false_report_ratio), sim.report_view)
-        reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.report_view, st.critical_posts,
+        reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.ties.lower, sim.report_view, st.critical_posts,
                          float(inf.false_report_ratio), counts)
     else:
         st.reports_made[:] = 0
