@@ -584,6 +584,52 @@ def test_histogram_distributions_match_the_exact_ones(monkeypatch, sqrt_scale):
     assert not np.array_equal(hist_q, exact_q)  # the histogram path really ran
 
 
+def _numpy_histogram_stats(counts, sums, lo, width, sqrt_scale, quantiles):
+    """The histogram statistics written with NumPy (cumulative sums, `searchsorted`, pairwise
+    `sum`): what the compiled `metrics._histogram_summary` must reproduce bit for bit."""
+    n = int(counts.sum())
+    if n == 0:
+        return [float("nan")] * len(quantiles), float("nan")
+    cum = np.cumsum(counts)
+    before = cum - counts
+    out = []
+    for q in quantiles:
+        r = q * (n - 1)
+        b = min(int(np.searchsorted(cum, r, side="right")), len(counts) - 1)
+        t = lo + (b + (r - before[b] + 0.5) / max(counts[b], 1)) * width
+        out.append(float(t * t if sqrt_scale else t))
+    total = float(sums.sum())
+    if total <= 0:
+        return out, float("nan")
+    return out, 2.0 * float((sums * (before + (counts + 1) / 2.0)).sum()) / (n * total) - (n + 1.0) / n
+
+
+@pytest.mark.parametrize("sqrt_scale", [False, True])
+def test_compiled_histogram_statistics_are_numpys_to_the_bit(sqrt_scale):
+    """Quantiles and Gini from the histograms are compiled; blocks and groups are added in
+    order and the Gini's sums follow NumPy's pairwise summation, so the figures equal the
+    NumPy formulas' exactly (an empty group gives NaN)."""
+    from socialcredit import metrics
+
+    rng = np.random.default_rng(5)
+    for n in (0, 7, 100, 129, 1000, 65536, 100003):
+        a = rng.standard_normal(n) * 10.0 ** rng.uniform(-3, 6, n)
+        assert metrics._pairwise_sum(a) == a.sum()
+    blocks, groups, bins = 2, 3, 4096
+    counts = rng.poisson(3.0, (blocks, groups, bins)).astype(np.int64)
+    counts[:, 2] = 0  # an empty group
+    sums = counts * rng.uniform(350.0, 950.0, (blocks, groups, bins))
+    lo, width = 350.0, 600.0 / bins
+    quantiles = np.array(metrics.QUANTILES)
+    got_q, got_g = metrics._histogram_summary(counts, sums, lo, width, sqrt_scale, quantiles)
+    c, s = counts.sum(axis=0), sums.sum(axis=0)
+    want = [_numpy_histogram_stats(c.sum(axis=0), s.sum(axis=0), lo, width, sqrt_scale, quantiles)]
+    want += [_numpy_histogram_stats(c[g], s[g], lo, width, sqrt_scale, quantiles) for g in range(groups)]
+    np.testing.assert_array_equal(got_q, np.array([q for q, _ in want]))
+    np.testing.assert_array_equal(got_g, np.array([g for _, g in want]))
+    assert np.isnan(got_g[3]) and not np.isnan(got_g[:3]).any()
+
+
 def test_wealth_distribution_counts_debts_as_zero(monkeypatch):
     """In square-root bins (wealth) a negative value counts as 0, on both the exact and the
     histogram path, as if the values had been clipped first."""

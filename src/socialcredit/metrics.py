@@ -261,11 +261,13 @@ def _included_range(values, include, sqrt_scale):
         lo = np.inf
         hi = -np.inf
         for i in range(b * per, min(n, (b + 1) * per)):
-            if include[i]:
-                t = max(values[i], 0.0) if sqrt_scale else values[i]
-                c += 1
-                lo = min(lo, t)
-                hi = max(hi, t)
+            # without a branch on `include` (a coin toss for the enrolled before the mandatory
+            # step): an excluded value enters as ±inf, which leaves the minimum and maximum as they are
+            t = max(values[i], 0.0) if sqrt_scale else values[i]
+            inc = include[i]
+            c += inc
+            lo = min(lo, t if inc else np.inf)
+            hi = max(hi, t if inc else -np.inf)
         counts[b] = c
         lows[b] = lo
         highs[b] = hi
@@ -300,28 +302,120 @@ def _histograms(values, include, group, n_groups, lo, width, sqrt_scale):
     return counts, sums
 
 
-def _histogram_stats(counts: np.ndarray, sums: np.ndarray, lo: float, width: float, sqrt_scale: bool):
+@njit(inline="always", cache=True)
+def _block_sum(a, lo, n):
+    """NumPy's pairwise summation of one run of at most 128 values (eight interleaved
+    partial sums; fewer than 8 values in order)."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - n % 8:
+        k = lo + i
+        r0 += a[k]
+        r1 += a[k + 1]
+        r2 += a[k + 2]
+        r3 += a[k + 3]
+        r4 += a[k + 4]
+        r5 += a[k + 5]
+        r6 += a[k + 6]
+        r7 += a[k + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(a):
+    """Σ a in NumPy's order for a contiguous float64 array (its pairwise summation: runs of
+    up to 128 values by `_block_sum`, longer runs split in halves at a multiple of 8 and the
+    halves' sums added), so that compiled statistics give NumPy's bits. The halving is
+    walked with an explicit stack: Numba's cache mishandles recursive functions
+    (numba/numba#6061)."""
+    los = np.empty(64, np.int64)  # runs still to sum, and how far each has got
+    ns = np.empty(64, np.int64)
+    stage = np.empty(64, np.int64)  # 0: left half next, 1: right half next, 2: both summed
+    sums = np.empty(64)  # sums of the finished runs, in the order they finished
+    top = 0
+    done = 0
+    los[0] = 0
+    ns[0] = len(a)
+    stage[0] = 0
+    while top >= 0:
+        lo, n = los[top], ns[top]
+        if n <= 128:
+            sums[done] = _block_sum(a, lo, n)
+            done += 1
+            top -= 1
+            continue
+        half = n // 2
+        half -= half % 8
+        if stage[top] == 0:
+            stage[top] = 1
+            top += 1
+            los[top], ns[top], stage[top] = lo, half, 0
+        elif stage[top] == 1:
+            stage[top] = 2
+            top += 1
+            los[top], ns[top], stage[top] = lo + half, n - half, 0
+        else:  # left + right, as the recursion returns them
+            done -= 1
+            sums[done - 1] = sums[done - 1] + sums[done]
+            top -= 1
+    return sums[0]
+
+
+@njit(cache=True)
+def _histogram_summary(counts, sums, lo, width, sqrt_scale, quantiles):
     """Quantiles (values inside a bin spread evenly) and Gini (values inside a bin taken as
-    equal): errors bounded by the bin width, 1/65,536 of the range (of the square root for wealth)."""
-    n = int(counts.sum())
-    if n == 0:
-        return [float("nan")] * len(QUANTILES), float("nan")
-    cum = np.cumsum(counts)
-    before = cum - counts
-    out = []
-    for q in QUANTILES:
-        r = q * (n - 1)
-        b = int(np.searchsorted(cum, r, side="right"))
-        b = min(b, BINS - 1)
-        t = lo + (b + (r - before[b] + 0.5) / max(counts[b], 1)) * width
-        out.append(float(t * t if sqrt_scale else t))
-    total = float(sums.sum())
-    if total <= 0:
-        return out, float("nan")
-    # an elementwise product and NumPy's pairwise sum, not np.dot: BLAS would split the sum by its own
-    # thread count and leave its threads spinning on the cores the next compiled phase runs on
-    weighted = float((sums * (before + (counts + 1) / 2.0)).sum())
-    return out, 2.0 * weighted / (n * total) - (n + 1.0) / n
+    equal) from `_histograms`' per-block counts and sums, for everyone (row 0) then per
+    group: errors bounded by the bin width, 1/65,536 of the range (of the square root for
+    wealth). Blocks, then groups, are added in order, and the Gini's sums are NumPy's
+    pairwise sums (`_pairwise_sum`), so the figures are those of the same formulas in NumPy."""
+    n_blocks, n_groups, bins = counts.shape
+    c = np.empty((n_groups + 1, bins), np.int64)
+    s = np.empty((n_groups + 1, bins))
+    for g in range(n_groups):
+        c[g + 1] = counts[0, g]
+        s[g + 1] = sums[0, g]
+        for b in range(1, n_blocks):
+            c[g + 1] += counts[b, g]
+            s[g + 1] += sums[b, g]
+    c[0] = c[1]
+    s[0] = s[1]
+    for g in range(1, n_groups):
+        c[0] += c[g + 1]
+        s[0] += s[g + 1]
+    q_out = np.full((n_groups + 1, len(quantiles)), np.nan)
+    gini = np.full(n_groups + 1, np.nan)
+    for row in range(n_groups + 1):
+        n = c[row].sum()
+        if n == 0:
+            continue
+        cum = np.cumsum(c[row])
+        before = cum - c[row]
+        cum_f = cum.astype(np.float64)  # as NumPy compares an integer array with a float
+        for qi in range(len(quantiles)):
+            r = quantiles[qi] * (n - 1)
+            b = np.searchsorted(cum_f, r, side="right")  # the first bin whose cumulative count exceeds r
+            b = min(b, bins - 1)
+            t = lo + (b + (r - before[b] + 0.5) / max(c[row, b], 1)) * width
+            q_out[row, qi] = t * t if sqrt_scale else t
+        total = _pairwise_sum(s[row])
+        if total <= 0:
+            continue
+        # an elementwise product and a pairwise sum, not a dot product (BLAS would split the
+        # sum by its own thread count)
+        weighted = s[row] * (before + (c[row] + 1) / 2.0)
+        gini[row] = 2.0 * _pairwise_sum(weighted) / (n * total) - (n + 1.0) / n
+    return q_out, gini
 
 
 def distribution(values: np.ndarray, include: np.ndarray, group: np.ndarray, n_groups: int, order: np.ndarray,
@@ -345,10 +439,7 @@ def distribution(values: np.ndarray, include: np.ndarray, group: np.ndarray, n_g
     lo, hi = float(lo), float(hi)
     width = max(hi - lo, 1e-12) / BINS
     counts, sums = _histograms(values, include, group, n_groups, lo, width, sqrt_scale)
-    counts, sums = counts.sum(axis=0), sums.sum(axis=0)  # blocks in a fixed order
-    stats = [_histogram_stats(counts.sum(axis=0), sums.sum(axis=0), lo, width, sqrt_scale)]
-    stats += [_histogram_stats(counts[g], sums[g], lo, width, sqrt_scale) for g in range(n_groups)]
-    return np.array([q for q, _ in stats]), np.array([gi for _, gi in stats])
+    return _histogram_summary(counts, sums, lo, width, sqrt_scale, np.array(QUANTILES))
 
 
 def _quantiles_sorted(x: np.ndarray) -> list[float]:
@@ -374,7 +465,7 @@ class Recorder:
 
     def __init__(self, sim):
         pop = sim.population
-        self.group = pop.group.astype(np.int64)
+        self.group = pop.group  # int16: the passes that read it per agent read 2 bytes, not 8
         self.names = pop.group_names
         self.n_groups = len(self.names)
         self.group_order = np.argsort(pop.group, kind="stable")
