@@ -584,6 +584,23 @@ def test_histogram_distributions_match_the_exact_ones(monkeypatch, sqrt_scale):
     assert not np.array_equal(hist_q, exact_q)  # the histogram path really ran
 
 
+def test_tier_index_is_the_highest_tier_reached():
+    """`consequences.tier_index` counts the minima reached without a branch: it must be the
+    highest tier whose minimum is at most the score (0 below the first), at every boundary."""
+    from numba import njit
+
+    from socialcredit.engine.consequences import tier_index
+
+    index = njit(lambda s, mins: tier_index(s, mins))
+    gen = np.random.default_rng(2)
+    for mins in ([350.0], [350.0, 550.0, 600.0, 650.0, 700.0], [0.0, 600.0, 850.0, 960.0, 1030.0, 1050.0]):
+        mins = np.array(mins)
+        scores = np.concatenate([gen.uniform(mins[0] - 50.0, mins[-1] + 100.0, 2000), mins,
+                                 np.nextafter(mins, -np.inf)])
+        want = np.maximum(np.searchsorted(mins, scores, side="right") - 1, 0)
+        assert [index(x, mins) for x in scores] == want.tolist()
+
+
 def _numpy_histogram_stats(counts, sums, lo, width, sqrt_scale, quantiles):
     """The histogram statistics written with NumPy (cumulative sums, `searchsorted`, pairwise
     `sum`): what the compiled `metrics._histogram_summary` must reproduce bit for bit."""
