@@ -61,8 +61,9 @@ def report(key, indptr, ends, indices, lower, report_view, critical, false_ratio
     """Every tie between enrolled agents, from the row of its lower end i: i reports j with the
     chance `chance(q_i, c_j)`, j reports i with `chance(q_j, c_i)`, each from its half of the
     pair's draw. `report_view` holds (q, exposure) per agent, (−1, 0) for one not enrolled
-    (`scoring.report_views`), so no tie to it passes a bound. The bound q · exposure ≥ chance is tested first, so the exact
-    chance (and the friend's posts) are read only for the few draws below it. A row reads
+    (`scoring.report_views`), so no tie to it passes a bound. The bound q · exposure ≥
+    chance is tested first, so the exact chance (and the friend's posts) are read only for
+    the few draws below it. A row reads
     only its entries to higher friends, which start after its `lower[i]` lower ones (counted
     by the last phase-8 pass, `social.rows`, which left the rows as they are): the lower
     friends decide the others.

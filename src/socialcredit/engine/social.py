@@ -239,16 +239,17 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
     mask = _PIPELINE - 1
     claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
+        # the pipeline, once per worker (each block empties it before the next is taken):
+        # candidates in flight: entry, row (whose draws key them), count in the row, friend
+        entry = np.empty(_PIPELINE, np.int64)
+        row = np.empty(_PIPELINE, np.int64)
+        count = np.empty(_PIPELINE, np.int64)
+        friend = np.empty(_PIPELINE, np.int64)
+        # ties that went, whose friend's entry is still to be marked
+        gone_row = np.empty(_PIPELINE, np.int64)
+        gone_friend = np.empty(_PIPELINE, np.int64)
         block, first, last = schedule.take(claims, indptr)
         while block >= 0:
-            # candidates in flight: entry, row (whose draws key them), count in the row, friend
-            entry = np.empty(_PIPELINE, np.int64)
-            row = np.empty(_PIPELINE, np.int64)
-            count = np.empty(_PIPELINE, np.int64)
-            friend = np.empty(_PIPELINE, np.int64)
-            # ties that went, whose friend's entry is still to be marked
-            gone_row = np.empty(_PIPELINE, np.int64)
-            gone_friend = np.empty(_PIPELINE, np.int64)
             drawn = read = settled = went = marked = 0
             for j in range(first, last):
                 dropped[j] = 0
