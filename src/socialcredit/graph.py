@@ -367,8 +367,10 @@ def _components(indptr, ends, indices):
 
 
 @njit(cache=True)
-def _top_down(indptr, ends, indices, seen, frontier, size, out):
-    """One BFS level from a frontier list (serial: used while the frontier is small)."""
+def _top_down(indptr, ends, indices, seen, parent, frontier, size, out):
+    """One BFS level from a frontier list (serial: used while the frontier is small). With a
+    `parent` array (length > 0), each node reached records the node it was reached from."""
+    keep = len(parent) > 0
     m = 0
     for f in range(size):
         u = frontier[f]
@@ -376,18 +378,23 @@ def _top_down(indptr, ends, indices, seen, frontier, size, out):
             v = indices[q]
             if not seen[v]:
                 seen[v] = True
+                if keep:
+                    parent[v] = u
                 out[m] = v
                 m += 1
     return m
 
 
 @njit(parallel=True, cache=True)
-def _sweep(indptr, ends, indices, seen):
+def _sweep(indptr, ends, indices, seen, parent):
     """One sweep over the nodes not yet reached: each joins when any neighbour is reached,
     including one reached earlier in the same sweep (bottom up as in Beamer et al. 2012,
     without levels: only reachability is asked). A node only ever changes from unreached to
     reached, so sweeping until one finds nobody gives the same set whatever the threads do.
-    One byte per node keeps the reads of the neighbours' marks in cache."""
+    One byte per node keeps the reads of the neighbours' marks in cache. With a `parent`
+    array (length > 0), a node that joins records the neighbour it found reached (which
+    one depends on the threads' timing; any is a valid parent: it was reached before)."""
+    keep = len(parent) > 0
     claims = schedule.claims(indptr)
     found = np.empty(claims[1], np.int64)  # what each block found
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
@@ -398,8 +405,11 @@ def _sweep(indptr, ends, indices, seen):
                 if not seen[v]:
                     for q in range(indptr[v], ends[v]):
                         prefetch.ahead(seen, indices, q, 1, prefetch.LIGHT_PASS)
-                        if seen[friend_at(indices, q)]:
+                        u = friend_at(indices, q)
+                        if seen[u]:
                             seen[v] = True
+                            if keep:
+                                parent[v] = u
                             m += 1
                             break
             found[block] = m
@@ -566,11 +576,19 @@ class FriendGraph:
         count, labels = _components(self.indptr, self.ends, self.indices)
         return int(count), labels
 
-    def reach(self, start: int) -> np.ndarray:
+    def reach(self, start: int, parent: np.ndarray | None = None) -> np.ndarray:
         """Nodes connected to `start` over the current ties (bool mask): a breadth-first search
         top down while the frontier is small, then parallel sweeps over the nodes not yet
-        reached until one finds nobody new."""
+        reached until one finds nobody new.
+
+        With `parent` (int32, one per node), every node reached other than `start` gets the
+        friend it was reached from: a spanning tree of the component, rooted at `start`
+        (the entries of nodes not reached are left as they were)."""
         n = self.n_nodes
+        if parent is None:
+            parent = np.empty(0, np.int32)
+        elif parent.shape != (n,) or parent.dtype != np.int32:
+            raise ValueError(f"parent must be an int32 array of {n} entries, got {parent.dtype} {parent.shape}")
         seen = np.zeros(n, np.bool_)
         seen[start] = True
         frontier = np.empty(n, np.int32)
@@ -578,10 +596,10 @@ class FriendGraph:
         frontier[0] = start
         size = 1
         while 0 < size < max(n // 200, 1):
-            size = int(_top_down(self.indptr, self.ends, self.indices, seen, frontier, size, following))
+            size = int(_top_down(self.indptr, self.ends, self.indices, seen, parent, frontier, size, following))
             frontier, following = following, frontier
         if size > 0:
-            while _sweep(self.indptr, self.ends, self.indices, seen) > 0:
+            while _sweep(self.indptr, self.ends, self.indices, seen, parent) > 0:
                 pass
         return seen
 
@@ -600,6 +618,11 @@ class FriendGraph:
         inside = self.reach(start)
         if 2 * int(np.count_nonzero(inside)) > n:
             return inside
+        return self.largest_component()
+
+    def largest_component(self) -> np.ndarray:
+        """Membership of the largest connected component by union-find labels (bool mask;
+        of equal sizes, the one with the smallest node)."""
         _, labels = self.components()
         return labels == int(np.argmax(np.bincount(labels)))
 

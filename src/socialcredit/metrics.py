@@ -5,9 +5,8 @@ chunks, so the reduction order (and therefore every bit of the result) never dep
 the thread count. The tie statistics (degrees, isolated agents, the sums behind the score
 assortativity) come from what phase 8's pass over the rows left in `sim.ties`, so the
 record does not walk the graph again. Distributions (quantiles, Gini) come from sorted
-copies or histograms; the giant component from a search (`FriendGraph.reach`) from a
-best-connected agent (union-find when that does not reach half the population),
-recomputed only when ties were lost since the last one.
+copies or histograms; the giant component is followed from step to step by a kept
+spanning tree, which only the rows that lost ties can break (`giant.GiantComponent`).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from numba import njit, prange
 
 from .engine.consequences import INTERNET, JOBS
 from .engine.expression import expression_class
+from .giant import GiantComponent
 
 ALL = "all"
 QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
@@ -473,17 +473,7 @@ class Recorder:
         self.centre = sim.score_centre
         self.everyone = np.ones(len(self.group), np.bool_)
         self.rows: list[dict] = []
-        self._giant_mask = None
-        self._giant_ties = -1
-
-    def _giant(self, sim, ties: int) -> np.ndarray:
-        """Membership of the giant component. Ties are only ever removed, so an unchanged
-        number of live ties means an unchanged graph and the last answer still holds."""
-        if self._giant_mask is None or ties != self._giant_ties:
-            start = int(np.argmax(sim.ties.friends))  # a best-connected agent: in the giant component if anyone is
-            self._giant_mask = sim.graph.giant_component(start)
-            self._giant_ties = ties
-        return self._giant_mask
+        self.giant = GiantComponent()  # followed from step to step (ties are only removed)
 
     def __call__(self, sim) -> None:
         st, pop, pol = sim.state, sim.population, sim.scenario.policy
@@ -543,7 +533,8 @@ class Recorder:
             cols["isolated_share"] = c["isolated"] / n
             m, sx, sy = c["pairs"], c["sx"], c["sy"]
             cols["score_assortativity"] = (m * c["sxy"] - sx * sy) / np.sqrt((m * c["sxx"] - sx**2) * (m * c["syy"] - sy**2))
-            in_giant = self._giant(sim, int(c["tie_ends"][0]))
+            in_giant = self.giant.follow(sim.graph, sim.step_index, int(c["tie_ends"][0]), sim.dropped_per_row,
+                                         int(c["unfriended"][0]), sim.ties.friends)
             giant = _members_per_group(in_giant, self.group, self.n_groups).astype(np.float64)
             cols["giant_component_share"] = np.concatenate([[giant.sum()], giant]) / n
             cols["unfriended"] = c["unfriended"] / 2.0  # tie ends lost; a tie across groups counts half to each
