@@ -57,31 +57,39 @@ def _cut(indptr, ends, indices, inside, parent, dropped, root, found):
     return total
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def _depths(parent, inside, root, depth):
     """Each member's depth in the tree (the root's is 0); returns the largest. A member's
-    parent is always shallower, which is all `_reroute` asks of these numbers."""
+    parent is always shallower, which is all `_reroute` asks of these numbers.
+
+    Each member walks up to the first member whose depth is known, then writes the depths
+    along the way. Two threads may walk the same path: both write the same numbers (a
+    depth depends on the tree alone), and a walk that meets one already written stops."""
     n = len(inside)
-    for v in range(n):
+    for v in prange(n):
         depth[v] = -1
     depth[root] = 0
-    deepest = 0
-    for v in range(n):
-        if not inside[v] or depth[v] >= 0:
-            continue
-        u = v
-        k = 0
-        while depth[u] < 0:  # up to the first member whose depth is known
-            u = parent[u]
-            k += 1
-        d = depth[u] + k
-        deepest = max(deepest, d)
-        u = v
-        while depth[u] < 0:
-            depth[u] = d
-            d -= 1
-            u = parent[u]
-    return deepest
+    n_blocks = (n + _ROWS - 1) // _ROWS
+    deepest = np.zeros(max(n_blocks, 1), np.int64)
+    for b in prange(n_blocks):
+        most = 0
+        for v in range(b * _ROWS, min(n, (b + 1) * _ROWS)):
+            if not inside[v] or depth[v] >= 0:
+                continue
+            u = v
+            k = 0
+            while depth[u] < 0:
+                u = parent[u]
+                k += 1
+            d = depth[u] + k
+            most = max(most, d)
+            u = v
+            while depth[u] < 0:
+                depth[u] = d
+                d -= 1
+                u = parent[u]
+        deepest[b] = most
+    return deepest.max()
 
 
 @njit(cache=True)
