@@ -175,6 +175,45 @@ def test_poisson_with_its_chance_of_none_given_is_the_same_draw():
     assert out[..., 0].max() > 5 and (out[..., 0] == 0).mean() > 0.3  # both branches of the search ran
 
 
+@pytest.mark.parametrize("punishment", ["uniform", "proportional"])
+def test_posts_with_the_kept_chances_of_none_are_the_same_draws(punishment):
+    """Expression reads e^-lambda of the post rates at a = delta or tau from set-up: its posts
+    must be those of `rng.poisson` at the rates it acted on, under both punishments (the
+    proportional one's interior optimum takes the exponential at the draw)."""
+    from numba import njit
+
+    from socialcredit.engine import expression, rng
+
+    @njit
+    def posts(key, rate, a, loyalty, out):
+        for i in range(len(rate)):
+            out[i, 0] = min(rng.poisson(key, i, 1, rate[i] * a[i]), 32767)
+            out[i, 1] = min(rng.poisson(key, i, 3, rate[i] * (1.0 - a[i]) * loyalty[i]), 32767)
+
+    sc = resolve("sesame-as-reported", agents=20_000, steps=0, seed=4,
+                 overrides={"policy.speech.punishment": punishment})
+    sim = Simulation(sc)
+    st, pop = sim.state, sim.population
+    st.enrolled[::2] = True  # half enrolled, half not
+    st.perceived_severity[:] = np.linspace(0.0, 3.0 * sc.policy.speech.severity, len(st.enrolled))
+    expression.express_all(sim)
+    a = st.expressed_dissent
+    dissent = pop.dissent.astype(np.float64)
+    enrolled = st.enrolled
+    tau = sc.policy.speech.tolerance
+    kinds = [np.mean(enrolled & (a == dissent)), np.mean(enrolled & (a == tau)), np.mean(~enrolled)]
+    assert min(kinds) > 0.01  # every kept chance is read
+    if punishment == "proportional":
+        assert np.mean(enrolled & (a != dissent) & (a != tau)) > 0.02  # and the exponential taken
+    ex = sc.behaviour.expression
+    loyalty = np.where(enrolled, np.minimum(1.0, ex.loyalty_base + expression.loyalty_gain(sc)
+                                            * pop.conformity.astype(np.float64)), ex.loyalty_base)
+    out = np.zeros((len(a), 2), np.int64)
+    posts(sim.key(rng.EXPRESSION), pop.posting_rate.astype(np.float64), a, loyalty, out)
+    assert np.array_equal(out[:, 0], st.critical_posts) and np.array_equal(out[:, 1], st.pro_state_posts)
+    assert st.critical_posts.max() > 3 and st.pro_state_posts.max() > 3
+
+
 def test_poisson_inversion_is_the_sequential_search():
     """`rng._inversion` returns 0 at once for u up to the chance of none and sums its next
     terms without branching: it must return what the plain sequential search returns, at

@@ -97,6 +97,7 @@ class Simulation:
                                                           self.purchase_points, beh.consumption.incentive_response)
         self.enrolled_none = consumption.chance_of_none(self.enrolled_rates)
         self.taste_none = consumption.chance_of_none(self.population.taste)  # the same before enrolment
+        self.post_none = expression.no_post_chances(self)  # posts' chances of none (phase 2)
         perception = beh.expression.initial_perception
         self.state = State.initial(self.population, len(cats), beh.finance.initial_wealth,
                                    min(1.0, pol.speech.surveillance * perception), pol.speech.severity * perception)
