@@ -92,6 +92,18 @@ def test_a_change_the_tree_cannot_account_for_gets_a_full_search():
     assert tracker.last_was_full and set(np.flatnonzero(mask).tolist()) == expected_giant(g)
 
 
+def test_without_a_majority_component_labels_decide_and_an_unchanged_graph_is_not_searched_again():
+    """Four equal communities: no component holds half the nodes, so union-find labels
+    decide (of equal sizes, the one with the smallest node) and no tree is kept; a step
+    that lost no tie keeps the answer, one that lost some searches again."""
+    edges = stochastic_block(np.repeat([0, 1, 2, 3], 100), 8.0, 0.0, seed=6)
+    g = FriendGraph.from_edges(400, edges)
+    batches = [(edges[:0, 0], edges[:0, 1]), (edges[:30, 0], edges[:30, 1])]
+    states = [(t.last_was_full, t.parent is None, set(np.flatnonzero(m).tolist()) == expected_giant(g))
+              for t, m in follow_removals(g, batches)]
+    assert states == [(True, True, True), (False, True, True), (True, True, True)]
+
+
 def test_recorded_giant_share_is_a_full_search_at_every_step():
     """A run with heavy unfriending: the record's giant-component share (overall) equals a full
     search of the graph after every step, and the followed path is the one taken."""

@@ -189,10 +189,10 @@ class GiantComponent:
         phase-8 pass's count), `lost` their sum and `degree` each agent's ties: a full
         search starts from a best-connected agent (in the giant component if anyone is)."""
         n = graph.n_nodes
-        follows = (self.mask is not None and self.parent is not None and step == self.step + 1
-                   and len(self.mask) == n and tie_ends == self.tie_ends - lost)
-        if follows and lost > 0:
-            follows = self._repair(graph, dropped)
+        follows = (self.mask is not None and step == self.step + 1 and len(self.mask) == n
+                   and tie_ends == self.tie_ends - lost)
+        if follows and lost > 0:  # with no tie lost the last answer holds, tree or not
+            follows = self.parent is not None and self._repair(graph, dropped)
         if not follows:
             self._search(graph, int(np.argmax(degree)) if n else 0)
         self.step = step
