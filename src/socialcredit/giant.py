@@ -175,6 +175,7 @@ class GiantComponent:
         self.mask: np.ndarray | None = None
         self.parent: np.ndarray | None = None  # the spanning tree; None when labels decided
         self.depth: np.ndarray | None = None
+        self.queued: np.ndarray | None = None  # `_reroute`'s marks, False between calls
         self.deepest = 0
         self.root = -1
         self.step = -1
@@ -205,6 +206,7 @@ class GiantComponent:
         if self.parent is None or len(self.parent) != n:
             self.parent = np.empty(n, np.int32)
             self.depth = np.empty(n, np.int32)
+        if self.queued is None or len(self.queued) != n:
             self.queued = np.zeros(n, np.bool_)
         inside = graph.reach(start, self.parent) if n else np.zeros(0, np.bool_)
         members = int(np.count_nonzero(inside))
