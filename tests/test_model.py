@@ -721,3 +721,19 @@ def test_unfriended_counts_every_lost_tie_once_and_splits_across_groups():
     groups = m[m.group_name != "all"].groupby("step")["unfriended"].sum()
     assert np.allclose(groups.to_numpy(), everyone["unfriended"].to_numpy())
     assert len(result.edges_final) == everyone["ties"].iloc[-1]
+
+
+def test_all_true_reads_eight_flags_at_a_time_and_the_tail_one_by_one():
+    """`scoring.all_true` (which picks the update's bare gather when everyone is enrolled):
+    one flag off anywhere, in a whole word or in the tail, makes it False."""
+    from socialcredit.engine.scoring import all_true
+
+    assert all_true(np.ones(0, np.bool_))
+    for n in (1, 7, 8, 9, 16, 21):
+        flags = np.ones(n, np.bool_)
+        assert all_true(flags)
+        for k in range(n):
+            flags[k] = False
+            assert not all_true(flags), (n, k)
+            flags[k] = True
+    assert not all_true(np.zeros(21, np.bool_))
