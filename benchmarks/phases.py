@@ -31,15 +31,18 @@ def _record(sim) -> None:
     sim.recorder(sim)
 
 
-def _from_step_before(sim) -> None:
-    """Before each (untimed): the giant component as kept at the step before, and every tie
-    end lost since then as this step's (`sim.kept_before`, left by `profile`)."""
-    giant, friends = sim.kept_before
+def _kept(sim):
+    """What the record keeps from one step to the next: the giant component, and each
+    agent's ties then (to count the tie ends lost since)."""
+    return copy.deepcopy(sim.recorder.giant), sim.ties.friends.copy()
+
+
+def _from_step_before(sim, kept) -> None:
+    """Before each repeat of the record (untimed): the giant component as kept at the step
+    before, and every tie end lost since then counted as this step's."""
+    giant, friends = kept
     sim.recorder.giant = copy.deepcopy(giant)
     sim.dropped_per_row[:] = friends - sim.ties.friends
-
-
-_record.prepare = _from_step_before
 
 
 PHASES = (
@@ -53,20 +56,22 @@ PHASES = (
     ("8 social", social.socialise),
     ("9 record", _record),
 )
+#: what a phase needs restored before each repeat, from the state `_kept` at the step before
+PREPARE = {"9 record": _from_step_before}
 
 
 def profile(preset: str, agents: int, at: int, repeat: int, seed: int) -> list[tuple[str, float, float]]:
     sim = Simulation(resolve(preset, agents=agents, steps=at + 1, seed=seed))
     sim.run(at)
-    sim.kept_before = (copy.deepcopy(sim.recorder.giant), sim.ties.friends.copy())
+    kept = _kept(sim)
     sim.step_index += 1
     rows = []
     for name, phase in PHASES:
         times = []
-        prepare = getattr(phase, "prepare", None)
+        prepare = PREPARE.get(name)
         for _ in range(repeat):
             if prepare is not None:
-                prepare(sim)
+                prepare(sim, kept)
             t0 = time.perf_counter()
             phase(sim)
             times.append(time.perf_counter() - t0)

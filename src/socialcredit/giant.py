@@ -30,7 +30,7 @@ from numba import njit, prange
 
 from .graph import FriendGraph, find_entry, friend_at
 
-#: rows per block of the parallel passes over the agents and over the detached ones
+#: agents per block of the parallel passes over every agent (`_cut`, `_depths`)
 _ROWS = 1 << 14
 
 
@@ -219,7 +219,7 @@ class GiantComponent:
             self.root, self.members = -1, int(np.count_nonzero(self.mask))
 
     def _repair(self, graph: FriendGraph, dropped: np.ndarray) -> bool:
-        """Reroute or detach what lost its tie to its parent and search again for what left;
+        """Reroute what lost its tie to its parent, or let it leave, and search again for what left;
         False when the root's component no longer holds more than half of the agents."""
         n = graph.n_nodes
         g = (graph.indptr, graph.ends, graph.indices)
