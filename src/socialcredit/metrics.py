@@ -372,30 +372,38 @@ def _pairwise_sum(a):
     return sums[0]
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def _histogram_summary(counts, sums, lo, width, sqrt_scale, quantiles):
     """Quantiles (values inside a bin spread evenly) and Gini (values inside a bin taken as
     equal) from `_histograms`' per-block counts and sums, for everyone (row 0) then per
     group: errors bounded by the bin width, 1/65,536 of the range (of the square root for
     wealth). Blocks, then groups, are added in order, and the Gini's sums are NumPy's
-    pairwise sums (`_pairwise_sum`), so the figures are those of the same formulas in NumPy."""
+    pairwise sums (`_pairwise_sum`), so the figures are those of the same formulas in NumPy.
+    The rows (everyone, then each group) are summarised side by side by the threads; each
+    row's arithmetic is the same whichever thread does it."""
     n_blocks, n_groups, bins = counts.shape
     c = np.empty((n_groups + 1, bins), np.int64)
     s = np.empty((n_groups + 1, bins))
-    for g in range(n_groups):
-        c[g + 1] = counts[0, g]
-        s[g + 1] = sums[0, g]
-        for b in range(1, n_blocks):
-            c[g + 1] += counts[b, g]
-            s[g + 1] += sums[b, g]
-    c[0] = c[1]
-    s[0] = s[1]
-    for g in range(1, n_groups):
-        c[0] += c[g + 1]
-        s[0] += s[g + 1]
+    for g in prange(n_groups):
+        for k in range(bins):
+            ck = counts[0, g, k]
+            sk = sums[0, g, k]
+            for b in range(1, n_blocks):
+                ck += counts[b, g, k]
+                sk += sums[b, g, k]
+            c[g + 1, k] = ck
+            s[g + 1, k] = sk
+    for k in prange(bins):
+        ck = c[1, k]
+        sk = s[1, k]
+        for g in range(1, n_groups):
+            ck += c[g + 1, k]
+            sk += s[g + 1, k]
+        c[0, k] = ck
+        s[0, k] = sk
     q_out = np.full((n_groups + 1, len(quantiles)), np.nan)
     gini = np.full(n_groups + 1, np.nan)
-    for row in range(n_groups + 1):
+    for row in prange(n_groups + 1):
         n = c[row].sum()
         if n == 0:
             continue
