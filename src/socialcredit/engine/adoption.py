@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from numba import njit, prange
 
-from . import social
+from . import scoring, social
 from .consequences import PERK, tier_index
 
 
@@ -38,9 +38,10 @@ def adopt(sim) -> None:
             before = st.enrolled.copy()
         st.enrolled[:] = False
     elif e.mode == "mandatory" or (e.mandatory_step is not None and sim.step_index >= e.mandatory_step):
-        if counted and not st.enrolled.all():
-            before = st.enrolled.copy()
-        st.enrolled[:] = True
+        if not scoring.all_true(st.enrolled):  # from the mandatory step on, nothing changes
+            if counted:
+                before = st.enrolled.copy()
+            st.enrolled[:] = True
     else:
         if counted:
             before = st.enrolled.copy()
