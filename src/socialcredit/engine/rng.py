@@ -81,6 +81,46 @@ def pair_uniforms(key, low, high):
     return np.float64(np.int64(h & _LOW32)) * _INV32, np.float64(np.int64(h >> _S32)) * _INV32
 
 
+#: rows shorter than this read (1 − p)^entries from a table (`keep_powers`)
+KEEP_TABLE = 256
+
+
+@njit(cache=True)
+def keep_powers(p, size):
+    """(1 − p)^t for t = 0 .. size − 1, and log(1 − p) (−inf for p = 1): what a walk by
+    geometric gaps over a row (`gap_before`) needs to tell whether any of the entries left
+    is a candidate without a logarithm."""
+    keep = 1.0 - p
+    log_keep = math.log(keep) if keep > 0.0 else -np.inf
+    out = np.empty(size)
+    out[0] = 1.0
+    for t in range(1, size):
+        out[t] = out[t - 1] * keep
+    return out, log_keep
+
+
+@njit(inline="always", cache=True)
+def none_among(keep_pow, log_keep, entries):
+    """(1 − p)^entries: the chance that none of `entries` entries is a candidate."""
+    return keep_pow[entries] if entries < len(keep_pow) else math.exp(entries * log_keep)
+
+
+@njit(inline="always", cache=True)
+def gap_before(u, left, none, log_keep):
+    """A walk by geometric gaps over `left` entries, each a candidate with chance p
+    independently: from one uniform u, the number of entries before the next candidate
+    ⌊log(1 − u) / log(1 − p)⌋, or −1 when none falls among them, (1 − u) ≤ none =
+    (1 − p)^left (then without a logarithm). One draw per candidate instead of one per
+    entry; a candidate kept with chance q / p (thinning, Lewis & Shedler 1979) is an entry
+    taken with chance q."""
+    if 1.0 - u <= none:
+        return -1
+    gap = 0.0 if log_keep == -np.inf else math.log1p(-u) / log_keep
+    if gap >= left:  # rounding: the bound and the gap disagree at the edge
+        return -1
+    return np.int64(gap)
+
+
 @njit(inline="always", cache=True)
 def bernoulli(key, agent, slot, p):
     return uniform(key, agent, slot) < p

@@ -19,7 +19,6 @@ up by one thread, so the result does not depend on the thread count.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from numba import njit, prange
@@ -184,20 +183,11 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
             block, first, last = schedule.take(claims, indptr)
 
 
-_KEEP_TABLE = 256
-
-
 #: `unfriend`'s pipeline, in candidates drawn: a candidate's entry is asked for when it is
 #: drawn, its friend's values and row bounds READ_AT candidates later, and it is decided
 #: SETTLE_AT candidates later; a tie that goes has its friend's entry marked MARK_AT ties
 #: after the friend's row was asked for
 _READ_AT, _SETTLE_AT, _MARK_AT, _PIPELINE = 4, 8, 8, 16
-
-
-@njit(inline="always", cache=True)
-def _none_beyond(keep_pow, log_keep, entries):
-    """(1 − p_max)^entries: the chance that no candidate falls among `entries` entries."""
-    return keep_pow[entries] if entries < _KEEP_TABLE else math.exp(entries * log_keep)
 
 
 @njit(parallel=True, cache=True)
@@ -213,11 +203,10 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
     a tie both of whose ends are droppable is decided once in each row, so it goes with
     1 − (1 − q_ij)(1 − q_ji)). Instead of a draw per entry, the row draws only where a drop
     can happen: the candidates are a Bernoulli process over its entries at rate p_max ≥
-    every q, walked by geometric gaps ⌊log(1 − u) / log(1 − p_max)⌋ (one draw per
-    candidate; where no gap fits in the rest of the row, (1 − u) ≤ (1 − p_max)^entries
-    left, the row ends without a logarithm), and a candidate is kept with chance q / p_max
-    (thinning, Lewis & Shedler 1979; no draw where q = p_max). So each entry is dropped with
-    its own chance from about p_max draws per entry instead of a hash per tie.
+    every q, walked by geometric gaps (`rng.gap_before`: one draw per candidate, and the
+    row ends without a logarithm where no gap fits in the rest of it), and a candidate is
+    kept with chance q / p_max (thinning; no draw where q = p_max). So each entry is dropped
+    with its own chance from about p_max draws per entry instead of a hash per tie.
 
     A candidate's entry, its friend's values and the friend's row are at scattered places,
     so each block of rows feeds its candidates through a short pipeline that asks for each
@@ -230,12 +219,7 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
         dropped[:] = 0
         return
     p_max = min(p_max, 1.0)  # a chance of 1 or more always drops
-    keep = 1.0 - p_max
-    log_keep = math.log(keep) if keep > 0.0 else -np.inf
-    keep_pow = np.empty(_KEEP_TABLE)  # (1 - p_max)^entries for short rows
-    keep_pow[0] = 1.0
-    for t in range(1, _KEEP_TABLE):
-        keep_pow[t] = keep_pow[t - 1] * keep
+    keep_pow, log_keep = rng.keep_powers(p_max, rng.KEEP_TABLE)  # (1 - p_max)^entries for short rows
     mask = _PIPELINE - 1
     claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
@@ -259,12 +243,12 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
                 left = ends[j] - lo  # entries after the last candidate
                 c = 0
                 u = rng.uniform(key, j, 0)
-                while 1.0 - u > _none_beyond(keep_pow, log_keep, left):  # a candidate among them
-                    gap = 0.0 if keep == 0.0 else math.log1p(-u) / log_keep
-                    if gap >= left:  # rounding: the bound and the gap disagree at the edge
+                while True:
+                    gap = rng.gap_before(u, left, rng.none_among(keep_pow, log_keep, left), log_keep)
+                    if gap < 0:  # no candidate among the entries left
                         break
                     c += 1
-                    k = ends[j] - left + np.int64(gap)
+                    k = ends[j] - left + gap
                     left = ends[j] - k - 1
                     slot = drawn & mask
                     entry[slot] = k
