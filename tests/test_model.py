@@ -335,37 +335,60 @@ def test_reports_match_rates():
     assert st.reports_made.sum() == st.reports_true.sum() + st.reports_false.sum()
 
 
-def test_each_tie_reports_once_from_its_lower_end_as_a_direct_count_gives():
-    """reporting.report against a direct count over every ordered pair of friends, each
-    deciding with its half of the pair's draw (MODEL.md step 5, docs/model.md 7.5)."""
+def test_reports_are_decided_in_each_target_row_as_a_direct_walk_gives():
+    """reporting.report against a direct walk over each enrolled target's friends (MODEL.md
+    step 5, docs/model.md 7.5 and 7.10): candidates by geometric gaps at the bound of the
+    target's posts, each kept with its reporter's chance over the bound. Targets with 16
+    posts or more and a hub's row longer than the table of powers take them outside the
+    tables; the graph is one block of rows holding more candidates than a batch, so the
+    pass decides them in several batches."""
     from socialcredit.engine import reporting, rng, scoring
     from socialcredit.graph import FriendGraph
 
     gen = np.random.default_rng(11)
     n = 400
     edges = np.unique(np.sort(gen.integers(0, n, (3000, 2)), axis=1), axis=0)
-    edges = edges[edges[:, 0] != edges[:, 1]]
+    edges = np.vstack([edges, [(0, j) for j in range(1, n)]])  # agent 0 befriends everyone
+    edges = np.unique(edges[edges[:, 0] != edges[:, 1]], axis=0)
     g = FriendGraph.from_edges(n, edges)
     enrolled = gen.random(n) < 0.8
-    q = gen.uniform(0.0, 0.6, n).astype(np.float32)
-    critical = np.where(gen.random(n) < 0.5, gen.integers(1, 12, n), 0).astype(np.int16)
+    enrolled[0] = True
+    informant = gen.uniform(0.0, 0.6, n).astype(np.float32)
+    critical = np.where(gen.random(n) < 0.5, gen.integers(1, 25, n), 0).astype(np.int16)
+    critical[0] = 3
     false_ratio = 0.3
-    view = np.empty(2 * n, np.float32)
-    scoring.report_views(enrolled, q, 1.0, critical, false_ratio, view)  # q = min(1, q · 1)
-    lower = np.array([(g.neighbors(i) < i).sum() for i in range(n)], np.int32)
+    q = np.empty(n, np.float32)
+    scoring.report_chances(enrolled, informant, 1.0, q)  # q = min(1, κ · 1), −1 unenrolled
+    q_max = scoring.highest_report_chance(float(informant.max()), 1.0)
+    assert q_max >= q.max()
     key = rng.key(4, 9, rng.REPORTING)
     counts = np.full((n, 3), -7, np.int32)  # overwritten, never added to
-    reporting.report(key, g.indptr, g.ends, g.indices, lower, view, critical, false_ratio, counts)
+    reporting.report(key, g.indptr, g.ends, g.indices, q, critical, false_ratio, q_max, counts)
 
     made, true_r, false_r = np.zeros(n, int), np.zeros(n, int), np.zeros(n, int)
-    for lo, hi in edges:
-        if not (enrolled[lo] and enrolled[hi]):
-            continue
-        u_lo_on_hi, u_hi_on_lo = rng.pair_uniforms(key, lo, hi)
-        for reporter, target, u in ((lo, hi, u_lo_on_hi), (hi, lo, u_hi_on_lo)):
-            if u < reporting.chance(float(q[reporter]), int(critical[target]), false_ratio):
+    candidates = np.zeros(n, int)
+    for j in np.flatnonzero(enrolled):
+        friends = g.neighbors(j)
+        c_j = int(critical[j])
+        bound = reporting.chance(q_max, c_j, false_ratio)
+        at, c, u = 0, 0, rng.uniform(key, j, 0)
+        while True:
+            left = len(friends) - at
+            if 1.0 - u <= (1.0 - bound) ** left:
+                break
+            gap = math.floor(math.log1p(-u) / math.log(1.0 - bound)) if bound < 1.0 else 0
+            if gap >= left:
+                break
+            c += 1
+            reporter = friends[at + gap]
+            at += gap + 1
+            p = reporting.chance(float(q[reporter]), c_j, false_ratio)
+            if p > 0.0 and (p >= bound or rng.uniform(key, j, 2 * c - 1) * bound < p):
                 made[reporter] += 1
-                (true_r if critical[target] > 0 else false_r)[target] += 1
+                (true_r if c_j > 0 else false_r)[j] += 1
+            u = rng.uniform(key, j, 2 * c)
+        candidates[j] = c
+    assert candidates.sum() > 2 * reporting._BATCH and (critical[enrolled] >= 16).sum() > 5
     assert made.sum() > 100 and true_r.sum() > 50 and false_r.sum() > 20
     np.testing.assert_array_equal(counts[:, reporting.MADE], made)
     np.testing.assert_array_equal(counts[:, reporting.RECEIVED_TRUE], true_r)

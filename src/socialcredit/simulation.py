@@ -108,11 +108,12 @@ class Simulation:
         self.shared_now = np.zeros(n, np.bool_)
         self.flags = np.zeros(n, np.uint8)  # what friends read of each agent in phase 8 (social.flag)
         self.score32 = np.zeros(n, np.float32)
-        self.report_view = np.zeros(2 * n, np.float32)  # report chance and exposure (scoring.report_views)
+        self.report_chance = np.zeros(n, np.float32)  # reporters' per-post chances (scoring.report_chances)
         # phase 5's work: reports made, true and false reports received (reporting.report)
         self.report_counts = np.zeros((n, 3), np.int32)
         self.nudged = np.zeros(n, np.bool_)
         self.conformity_max = float(self.population.conformity.max(initial=0.0))  # bounds drop chances (phase 8)
+        self.informant_max = float(self.population.informant.max(initial=0.0))  # bounds report chances (phase 5)
         self.score_centre = float(pol.baseline.mean)  # scores are centred here for the assortativity sums
         self.ties = social.Ties(n)
         self.next_score = np.empty_like(st.score)

@@ -6,17 +6,24 @@ c_j is the number of j's critical posts and q_i = min(1, propensity_i · reward 
 reported with probability q_i · false_report_ratio. True reports count as observations by
 the authority.
 
-Each tie between enrolled agents is decided once, by the row of its lower end (`report`):
-the two directions use the two halves of one counter-based draw of the pair
-(`rng.pair_uniforms`), so a tie costs one hash and one read of the other end's report
-chance, exposure and posts. The counts go straight to both ends as the tie is decided, by
-atomic additions (`atomic.add`): another thread's row may be adding to the same agent's
-counts, and integer counts do not depend on the order of the additions. Reports are rare
-(about 1 tie end in 140 in the default preset), so the additions cost little. Phase 6
+Reports are rare (about 1 tie end in 140 in the default preset), so each decision "i
+reports j" is made in the target j's row, and only where a report can happen: the chance is
+at most `bound` = the chance of the highest q (the reporters' q never exceeds the q of the
+most inclined agent, `q_max`) for j's posts, so the candidates are a Bernoulli process at
+that rate over j's friends, walked by geometric gaps (`rng.gap_before`), and a candidate is
+kept with chance (its reporter's chance) / bound (thinning). A row costs one draw and a
+table look-up when no candidate falls in it (most rows: a target without critical posts
+has a bound of q_max · false_report_ratio), and only candidates read their reporter's
+chance, at scattered places: each block of rows draws its candidates first, asking for
+their reporters' chances as they are drawn, then decides them. The counts go to both ends
+by atomic additions (`atomic.add`): another thread's row may be adding to the same
+agent's counts, and integer counts do not depend on the order of the additions. Phase 6
 (`scoring.update`) reads the counts.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit, prange
@@ -27,7 +34,6 @@ from . import rng
 
 #: columns of the per-agent counts (an N x 3 array, so one agent's counts share a cache line)
 MADE, RECEIVED_TRUE, RECEIVED_FALSE = 0, 1, 2
-_ONE, _TWO = np.uint64(1), np.uint64(2)  # a friend's place in `report_view`, unsigned like its id
 
 def active(informants, reward: float) -> bool:
     """Reporting runs only when both the informants' sensitivity and the reward are positive."""
@@ -56,60 +62,112 @@ def chance(q, critical, false_ratio):
     return q * false_ratio
 
 
+#: posts counts below this read their bound and its powers from tables (`report`)
+_POSTS_TABLE = 16
+#: candidates a block draws before it reads their reporters' chances (then it draws on)
+_BATCH = 1024
+
+
+@njit(cache=True)
+def bounds(q_max, false_ratio):
+    """For c = 0 .. _POSTS_TABLE − 1 critical posts: the highest chance of a report
+    (`chance(q_max, c)`), (1 − it)^entries for short rows, and log(1 − it)."""
+    bound = np.empty(_POSTS_TABLE)
+    keep_pow = np.empty((_POSTS_TABLE, rng.KEEP_TABLE))
+    log_keep = np.empty(_POSTS_TABLE)
+    for c in range(_POSTS_TABLE):
+        bound[c] = chance(q_max, c, false_ratio)
+        keep_pow[c], log_keep[c] = rng.keep_powers(bound[c], rng.KEEP_TABLE)
+    return bound, keep_pow, log_keep
+
+
+@njit(inline="always", cache=True)
+def _bound(bound, log_keep, q_max, c, false_ratio):
+    """(bound, log(1 − bound)) for a target with c critical posts."""
+    if c < _POSTS_TABLE:
+        return bound[c], log_keep[c]
+    b = chance(q_max, c, false_ratio)
+    return b, (math.log(1.0 - b) if b < 1.0 else -np.inf)
+
+
 @njit(parallel=True, cache=True)
-def report(key, indptr, ends, indices, lower, report_view, critical, false_ratio, counts):
-    """Every tie between enrolled agents, from the row of its lower end i: i reports j with the
-    chance `chance(q_i, c_j)`, j reports i with `chance(q_j, c_i)`, each from its half of the
-    pair's draw. `report_view` holds (q, exposure) per agent, (−1, 0) for one not enrolled
-    (`scoring.report_views`), so no tie to it passes a bound. The bound q · exposure ≥
-    chance is tested first, so the exact chance (and the friend's posts) are read only for
-    the few draws below it. A row reads
-    only its entries to higher friends, which start after its `lower[i]` lower ones (counted
-    by the last phase-8 pass, `social.rows`, which left the rows as they are): the lower
-    friends decide the others.
+def report(key, indptr, ends, indices, q, critical, false_ratio, q_max, counts):
+    """Every ordered pair of friends (reporter i, target j), both enrolled, decided in row j:
+    i reports j with the chance `chance(q_i, c_j)`. `q` holds each agent's per-post report
+    chance, −1 for one not enrolled (`scoring.report_chances`), so a candidate reporter
+    not enrolled is never kept and a target not enrolled is skipped; q_max ≥ every q.
+
+    Draws on the target's counter (stream REPORTING): slot 0 for the first gap, then for
+    its row's c-th candidate slot 2c − 1 (kept or not; not drawn where the reporter's
+    chance is the bound or 0) and slot 2c (the next gap), so the reports depend neither on
+    the blocks nor on the thread count.
 
     `counts` (N x 3: MADE, RECEIVED_TRUE, RECEIVED_FALSE, by the target's own posts) is
     overwritten with this step's reports: zeroed, then every report added to both of its
-    ends, atomically (another row may be adding to the same agent)."""
+    ends, atomically."""
     n = len(counts)
     for i in prange(n):
         counts[i, MADE] = 0
         counts[i, RECEIVED_TRUE] = 0
         counts[i, RECEIVED_FALSE] = 0
+    if q_max <= 0.0:
+        return
+    bound, keep_pow, log_keep = bounds(q_max, false_ratio)
     added = counts.reshape(-1)  # agent j's count c at 3j + c
     claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
+        # candidates drawn and not yet decided: entry (its reporter), target, count in the row
+        entry = np.empty(_BATCH, np.int64)
+        target = np.empty(_BATCH, np.int64)
+        count = np.empty(_BATCH, np.int64)
         block, first, last = schedule.take(claims, indptr)
         while block >= 0:
-            for i in range(first, last):
-                made_i = 0
-                true_i = 0
-                false_i = 0
-                q_i = np.float64(report_view[2 * i])
-                if q_i >= 0.0:
-                    c_i = critical[i]
-                    e_i = np.float64(report_view[2 * i + 1])
-                    for k in range(indptr[i] + lower[i], ends[i]):  # higher friends
-                        prefetch.ahead(report_view, indices, k, 2, prefetch.HEAVY_PASS)
-                        j = friend_at(indices, k)
-                        # no test of the friend's enrolment: its (−1, 0) in report_view fails both bounds
-                        q_j = np.float64(report_view[_TWO * j])
-                        u_out, u_in = rng.pair_uniforms(key, i, j)  # i acting on j, j acting on i
-                        if u_out < q_i * np.float64(report_view[_TWO * j + _ONE]):
-                            c_j = critical[j]
-                            if u_out < chance(q_i, c_j, false_ratio):
-                                made_i += 1
-                                atomic.add(added, 3 * j + (RECEIVED_TRUE if c_j > 0 else RECEIVED_FALSE), 1)
-                        if u_in < q_j * e_i and u_in < chance(q_j, c_i, false_ratio):
-                            if c_i > 0:
-                                true_i += 1
-                            else:
-                                false_i += 1
-                            atomic.add(added, 3 * j + MADE, 1)
-                if made_i:
-                    atomic.add(added, 3 * i + MADE, made_i)
-                if true_i:
-                    atomic.add(added, 3 * i + RECEIVED_TRUE, true_i)
-                if false_i:
-                    atomic.add(added, 3 * i + RECEIVED_FALSE, false_i)
+            held = 0
+            for j in range(first, last):
+                if q[j] < 0.0:
+                    continue  # not enrolled: no one reports it
+                c_j = critical[j]
+                b, lk = _bound(bound, log_keep, q_max, c_j, false_ratio)
+                if b <= 0.0:
+                    continue
+                hi = ends[j]
+                left = hi - indptr[j]  # entries after the last candidate
+                c = 0
+                u = rng.uniform(key, j, 0)
+                while True:
+                    none = keep_pow[c_j, left] if c_j < _POSTS_TABLE and left < rng.KEEP_TABLE else math.exp(left * lk)
+                    gap = rng.gap_before(u, left, none, lk)
+                    if gap < 0:
+                        break
+                    c += 1
+                    k = hi - left + gap
+                    left = hi - k - 1
+                    entry[held] = k
+                    target[held] = j
+                    count[held] = c
+                    prefetch.at(q, friend_at(indices, k))  # the reporter's chance, asked for now
+                    held += 1
+                    if held == _BATCH:
+                        _decide(key, held, entry, target, count, indices, q, critical, false_ratio, q_max, bound,
+                                log_keep, added)
+                        held = 0
+                    u = rng.uniform(key, j, 2 * c)
+            _decide(key, held, entry, target, count, indices, q, critical, false_ratio, q_max, bound, log_keep, added)
             block, first, last = schedule.take(claims, indptr)
+
+
+@njit(inline="always", cache=True)
+def _decide(key, held, entry, target, count, indices, q, critical, false_ratio, q_max, bound, log_keep, added):
+    """`report`'s candidates drawn so far: each kept with chance (its reporter's chance) /
+    bound, and a report kept is added to both ends."""
+    for m in range(held):
+        j = target[m]
+        i = friend_at(indices, entry[m])
+        c_j = critical[j]
+        p = chance(np.float64(q[i]), c_j, false_ratio)
+        if p <= 0.0:
+            continue
+        b = _bound(bound, log_keep, q_max, c_j, false_ratio)[0]
+        if p >= b or rng.uniform(key, j, 2 * count[m] - 1) * b < p:
+            atomic.add(added, 3 * np.int64(i) + MADE, 1)
+            atomic.add(added, 3 * j + (RECEIVED_TRUE if c_j > 0 else RECEIVED_FALSE), 1)

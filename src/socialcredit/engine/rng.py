@@ -20,9 +20,7 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
-_LOW32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
-_INV32 = 1.0 / 4294967296.0
 
 # Phase ids: one independent stream per (step, phase).
 ADOPTION = 1
@@ -64,21 +62,9 @@ def counter(agent, slot):
 @njit(inline="always", cache=True)
 def uniform(key, agent, slot):
     """A uniform draw in [0, 1) (53 bits) for (agent, slot) of a stream: SplitMix64 of the
-    counter (key + counter · γ, then the finaliser); slot may be another agent's id."""
+    counter (key + counter · γ, then the finaliser)."""
     h = mix(np.uint64(key) + counter(agent, slot) * _G)
     return np.float64(np.int64(h >> _S11)) * _INV53  # via int64: one conversion instruction
-
-
-@njit(inline="always", cache=True)
-def pair_uniforms(key, low, high):
-    """Two independent uniforms in [0, 1) for an unordered pair of agents low < high:
-    (low acting on high, high acting on low), 32 bits each, from one hash of the pair.
-
-    The pair's counter (low, high) goes through SplitMix64 as in `uniform` (a stream uses
-    one or the other for a given pair). Either end of a tie computes the same pair, so two
-    rows of the graph agree on a pairwise draw without sharing any write."""
-    h = mix(np.uint64(key) + counter(low, high) * _G)
-    return np.float64(np.int64(h & _LOW32)) * _INV32, np.float64(np.int64(h >> _S32)) * _INV32
 
 
 #: rows shorter than this read (1 − p)^entries from a table (`keep_powers`)

@@ -62,31 +62,18 @@ def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases,
 
 
 @njit(parallel=True, cache=True)
-def report_views(enrolled, informant, q_scale, critical, false_ratio, report_view):
-    """What friends read of each agent in phase 5, from start-of-step values, side by side
-    in `report_view` (so one cache line serves both; float32): the per-post report chance
-    q = min(1, κ · scale) and the exposure that bounds the chance of being reported,
-    q · exposure ≥ `reporting.chance` (critical posts, or the false-report ratio without
-    any; float32 rounds the ratio up or exactly). An agent not enrolled has (−1, 0), so
-    both bounds of a tie to it fail (u < q_i · 0 and u < −1 · e are false for u ≥ 0) and
-    the report pass needs no test of a friend's enrolment."""
+def report_chances(enrolled, informant, q_scale, out):
+    """What the report pass reads of a reporter (phase 5): its per-post report chance
+    q = min(1, κ · scale) as float32, −1 for an agent not enrolled (so a report by it is
+    never kept: `reporting.chance` of a negative q is 0)."""
     for i in prange(len(enrolled)):
-        if not enrolled[i]:
-            report_view[2 * i] = -1.0
-            report_view[2 * i + 1] = 0.0
-            continue
-        report_view[2 * i] = min(1.0, informant[i] * q_scale)
-        c = critical[i]
-        report_view[2 * i + 1] = np.float32(c) if c > 0 else _rounded_up32(false_ratio)
+        out[i] = min(1.0, informant[i] * q_scale) if enrolled[i] else -1.0
 
 
-@njit(inline="always", cache=True)
-def _rounded_up32(x):
-    """The float32 nearest x from above (so a bound stays a bound)."""
-    y = np.float32(x)
-    if np.float64(y) < x:
-        y = np.nextafter(y, np.float32(np.inf))
-    return y
+def highest_report_chance(informant_max: float, q_scale: float) -> float:
+    """The q of the most inclined agent, rounded to float32 as `report_chances` rounds every
+    q (rounding keeps order): no agent's q exceeds it."""
+    return float(np.float32(min(1.0, informant_max * q_scale)))
 
 
 @njit(inline="always", cache=True)
@@ -280,10 +267,10 @@ def score_all(sim) -> None:
     mode = MODES[fr.mode]
     counts = sim.report_counts
     if reports_on:
-        report_views(st.enrolled, pop.informant, reporting.propensity_scale(inf, reward), st.critical_posts,
-                     float(inf.false_report_ratio), sim.report_view)
-        reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.ties.lower, sim.report_view, st.critical_posts,
-                         float(inf.false_report_ratio), counts)
+        scale = reporting.propensity_scale(inf, reward)
+        report_chances(st.enrolled, pop.informant, scale, sim.report_chance)
+        reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.report_chance, st.critical_posts,
+                         float(inf.false_report_ratio), highest_report_chance(sim.informant_max, scale), counts)
     else:
         st.reports_made[:] = 0
         st.reports_true[:] = 0
