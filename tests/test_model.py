@@ -513,27 +513,6 @@ def test_drag_counts_kept_from_phase_8_and_corrected_by_adoption():
     assert sim.ties.dragging.max() > 2
 
 
-def test_lower_friend_counts_kept_by_phase_8_start_each_rows_higher_friends():
-    """The report pass starts each row at its first higher friend from the count of lower
-    friends phase 8 left (`sim.ties.lower`): it must be the direct count over the ties left,
-    also after compaction moves the rows."""
-    sim = Simulation(resolve("sesame-as-reported", agents=3000, steps=20, seed=5,
-                             overrides={"behaviour.social.unfriend_probability": 0.3}))
-
-    def direct():
-        g = sim.graph
-        return np.array([(g.neighbors(i) < i).sum() for i in range(sim.state.size)])
-
-    np.testing.assert_array_equal(sim.ties.lower, direct())  # at setup
-    ties = sim.graph.n_ties()
-    for _ in range(20):
-        sim.step()
-        np.testing.assert_array_equal(sim.ties.lower, direct())
-    assert sim.graph.n_ties() < ties - 200  # ties went, so the counts moved
-    sim.graph.compact()
-    np.testing.assert_array_equal(sim.ties.lower, direct())
-
-
 def test_unfriending_raises_score_assortativity():
     over = {"policy.enrolment.mode": "mandatory", "policy.enrolment.mandatory_step": None}
     kept = simulate("sesame-as-reported", agents=5000, steps=40, seed=3,

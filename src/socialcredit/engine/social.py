@@ -93,7 +93,7 @@ def _drop_chance(p, conformity, flags, actor, target_flags, drag_mode, non_drag)
 @njit(parallel=True, cache=True)
 def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nudge_p, learn, severity, learning_rate,
          nudge_fear, centre, nudges, perc_nu, perc_psi, dropped, friends, enrolled_friends, friend_score_sum,
-         friend_score_sq, dragging, lower):
+         friend_score_sq, dragging):
     """Nudges received, fear learned, and the ties left, in one pass over each row, after
     `unfriend` has marked the ties dropped this step.
 
@@ -105,9 +105,7 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
     `friend_score_sum` / `friend_score_sq` = Σ (s_j − centre) and Σ (s_j − centre)² over the
     enrolled friends left (for the score assortativity of the record); `dragging` = enrolled
     friends left below the drag threshold (the next step's friend term in mode drag,
-    `scoring.update`); `lower` = friends left whose id is below i's, so row i's entries to
-    higher friends start at indptr[i] + lower[i] (the next step's report pass,
-    `reporting.report`). `learn` switches off the fear part when a scenario does not use it.
+    `scoring.update`). `learn` switches off the fear part when a scenario does not use it.
     """
     nudge_none = rng.none_of_binomial_table(nudge_p, _NONE_TABLE)  # no nudges from n friends: (1 − p)^n
     claims = schedule.claims(indptr)
@@ -131,7 +129,6 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                 w = indptr[i]
                 enr = 0
                 low = 0
-                below = 0
                 sy = 0.0
                 syy = 0.0
                 for k in range(indptr[i], ends[i]):
@@ -153,7 +150,6 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                     if w != k:
                         indices[w] = j
                     w += 1
-                    below += np.int64(j) < i  # the row is sorted: these come first
                     # enrolled friends counted without a branch: before the mandatory step the
                     # test is a coin toss per friend (0 is added for the others: same sums)
                     e = fj & ENROLLED
@@ -179,7 +175,6 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                 friend_score_sum[i] = sy
                 friend_score_sq[i] = syy
                 dragging[i] = low
-                lower[i] = below
             block, first, last = schedule.take(claims, indptr)
 
 
@@ -342,16 +337,14 @@ def socialise(sim) -> None:
     rows(sim.key(rng.NUDGE), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent, sim.nudged,
          so.nudge_probability, ex.learning_rate > 0.0, sp.severity, ex.learning_rate, ex.nudge_fear, sim.score_centre,
          st.nudges, st.perceived_surveillance, st.perceived_severity, sim.dropped_per_row, ties.friends,
-         ties.enrolled_friends, ties.friend_score_sum, ties.friend_score_sq, ties.dragging, ties.lower)
+         ties.enrolled_friends, ties.friend_score_sum, ties.friend_score_sq, ties.dragging)
 
 
 class Ties:
     """What the record and the next step need of each agent's ties, left by the phase-8 pass:
     friends, enrolled friends, Σ (s_j − centre), Σ (s_j − centre)² over them, how many of
     them are below the drag threshold (phase 6, mode drag; adoption corrects it for the
-    agents whose enrolment it changes, `enrolment_changed`), and how many have a lower id
-    (where the row's higher friends start: the report pass of phase 5; rows change only in
-    phase 8, and compaction keeps each row's order)."""
+    agents whose enrolment it changes, `enrolment_changed`)."""
 
     def __init__(self, n: int):
         self.friends = np.zeros(n, np.int32)
@@ -359,7 +352,6 @@ class Ties:
         self.friend_score_sum = np.zeros(n, np.float64)
         self.friend_score_sq = np.zeros(n, np.float64)
         self.dragging = np.zeros(n, np.int32)
-        self.lower = np.zeros(n, np.int32)
 
 
 def count_ties(sim) -> None:
@@ -372,7 +364,7 @@ def count_ties(sim) -> None:
     rows(np.uint64(0), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent, sim.nudged, 0.0,
          False, 0.0, 0.0, 0.0, sim.score_centre, np.zeros(n, np.int16), np.zeros(n, np.float32),
          np.zeros(n, np.float32), np.zeros(n, np.int32), ties.friends, ties.enrolled_friends, ties.friend_score_sum,
-         ties.friend_score_sq, ties.dragging, ties.lower)
+         ties.friend_score_sq, ties.dragging)
 
 
 @njit(parallel=True, cache=True)
