@@ -83,11 +83,16 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
                 dissent, expressed, tolerance, perc_nu, perc_psi, critical, pro_state, rep_true, rep_false, punished,
                 travel_denied, loan_denied, table, bl_enabled, bl_jobs, wealth, income, welfare, loan_remaining,
                 repaid, missed, judgment, bl_entry, bl_exit, dropped, nudges, shared_now, centre):
-    """Per chunk and group: sums of every per-agent measure (SUM_COLUMNS), then tier counts."""
+    """Per chunk and group: sums of every per-agent measure (SUM_COLUMNS), then tier counts;
+    and per chunk the extremes the distributions' histograms need (the lowest and highest
+    score of the enrolled, then wealth with debts as 0), exact whatever the chunks."""
     n_chunks = len(bounds)
     out = np.zeros((n_chunks, n_groups, _K + n_tiers))
+    extremes = np.empty((n_chunks, 4))
     for c in prange(n_chunks):
         acc = out[c]
+        score_lo = wealth_lo = np.inf
+        score_hi = wealth_hi = -np.inf
         # one group at a time, in local accumulators the compiler keeps in registers (an
         # accumulator row chosen by each agent's group would be read and written in memory
         # for every agent); each group's additions happen in the same order as in one pass
@@ -107,6 +112,8 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
                     s1 += 1
                     s3 += s
                     s4 += s * s
+                    score_lo = min(score_lo, s)
+                    score_hi = max(score_hi, s)
                     if tier[i] != previous_tier[i]:
                         s5 += 1
                     acc[g, _K + tier[i]] += 1.0
@@ -139,7 +146,11 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
                     jobs = bl_jobs
                 if jobs < 1.0:
                     s21 += 1
-                s22 += wealth[i]
+                w = wealth[i]
+                s22 += w
+                w = max(w, 0.0)
+                wealth_lo = min(wealth_lo, w)
+                wealth_hi = max(wealth_hi, w)
                 s23 += income[i]
                 s24 += welfare[i]
                 if loan_remaining[i] > 0.0:
@@ -209,7 +220,11 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
             acc[g, 39] = s39
             acc[g, 40] = s40
             acc[g, 41] = s41
-    return out
+        extremes[c, 0] = score_lo
+        extremes[c, 1] = score_hi
+        extremes[c, 2] = wealth_lo
+        extremes[c, 3] = wealth_hi
+    return out, extremes
 
 
 @njit(cache=True)
@@ -427,7 +442,7 @@ def _histogram_summary(counts, sums, lo, width, sqrt_scale, quantiles):
 
 
 def distribution(values: np.ndarray, include: np.ndarray, group: np.ndarray, n_groups: int, order: np.ndarray,
-                 sqrt_scale: bool = False):
+                 sqrt_scale: bool = False, extent: tuple[int, float, float] | None = None):
     """Quantiles (QUANTILES) and Gini of the included values, for everyone then per group
     (`order` lists the agents grouped by group).
 
@@ -435,8 +450,10 @@ def distribution(values: np.ndarray, include: np.ndarray, group: np.ndarray, n_g
     65,536 bins per group, linear in the value (scores) or in its square root (wealth: skewed,
     finer bins at the bottom; a square root costs a fraction of a log). With `sqrt_scale`
     negative values count as 0 (debts as no wealth), taken in the passes themselves rather
-    than from a clipped copy."""
-    count, lo, hi = _included_range(values, include, sqrt_scale)
+    than from a clipped copy. `extent` = (count, lowest, highest) of the included values
+    (of their square roots with `sqrt_scale`) when the caller has them, as the record's
+    per-group sums do; otherwise a pass finds them."""
+    count, lo, hi = _included_range(values, include, sqrt_scale) if extent is None else extent
     if count <= EXACT_LIMIT:
         if sqrt_scale:
             values = np.maximum(values, 0.0)
@@ -487,7 +504,7 @@ class Recorder:
         st, pop, pol = sim.state, sim.population, sim.scenario.policy
         bl = pol.blacklist
         ties = sim.ties
-        parts = _group_sums(self.chunk_members, self.chunk_bounds, self.n_groups, len(pol.tiers), ties.friends, ties.enrolled_friends,
+        parts, extremes = _group_sums(self.chunk_members, self.chunk_bounds, self.n_groups, len(pol.tiers), ties.friends, ties.enrolled_friends,
                             ties.friend_score_sum, ties.friend_score_sq, st.score,
                             st.enrolled, st.blacklisted, st.tier, st.previous_tier, pop.dissent, st.expressed_dissent,
                             pol.speech.tolerance, st.perceived_surveillance, st.perceived_severity, st.critical_posts,
@@ -509,11 +526,14 @@ class Recorder:
             cols["score_mean"] = mean
             cols["score_sd"] = np.sqrt(np.maximum(c["score_sq"] / enr - mean**2, 0.0))
             # distributions: enrolled scores (unenrolled agents have no public score), wealth with debts at 0
-            qs, cols["gini_score"] = distribution(st.score, st.enrolled, self.group, self.n_groups, self.group_order)
+            qs, cols["gini_score"] = distribution(st.score, st.enrolled, self.group, self.n_groups, self.group_order,
+                                                  extent=(int(enr[0]), extremes[:, 0].min(), extremes[:, 1].max()))
             for qi, q in enumerate(QUANTILES):
                 cols[f"score_p{int(round(q * 100))}"] = qs[:, qi]
             _, cols["gini_wealth"] = distribution(st.wealth, self.everyone, self.group, self.n_groups,
-                                                  self.group_order, sqrt_scale=True)  # debts count as 0
+                                                  self.group_order, sqrt_scale=True,  # debts count as 0
+                                                  extent=(int(n[0]), np.sqrt(extremes[:, 2].min()),
+                                                          np.sqrt(extremes[:, 3].max())))
             for ti, tier in enumerate(pol.tiers):
                 cols[f"tier_share__{tier.name}"] = sums[:, _K + ti] / enr
             cols["tier_mobility"] = c["tier_moved"] / enr
