@@ -288,6 +288,54 @@ def test_welfare_is_the_index_of_docs_model():
     assert 0 < changed.sum() < len(changed)  # some incomes moved between steps, not all
 
 
+@pytest.mark.parametrize("rate", [0.05, 0.2, 0.8])
+def test_good_deed_counts_are_poisson_whether_walked_or_drawn_per_agent(rate):
+    """conduct.good_deeds: at small rates the agents with deeds come from a walk by geometric
+    gaps over segments of agents (the last one short here), each with a count given at
+    least one; at 0.8 every agent draws. Either way the counts are Poisson(rate), and the
+    same for the same key."""
+    from scipy.stats import poisson
+
+    from socialcredit.engine import conduct, rng
+
+    n = 5 * rng.SEGMENT + 1234
+    out = np.full(n, -1, np.int16)
+    key = rng.key(3, 7, conduct.GOOD_DEEDS)
+    conduct.good_deeds(key, rate, out)
+    again = np.empty_like(out)
+    conduct.good_deeds(key, rate, again)
+    np.testing.assert_array_equal(out, again)
+    assert out.min() == 0
+    for k in range(4):
+        pk = poisson.pmf(k, rate)
+        observed = int((out == k).sum())
+        assert abs(observed - n * pk) < 4.5 * math.sqrt(n * pk * (1 - pk)) + 1, (k, observed, n * pk)
+    tail = out[-1234:]
+    assert abs(tail.mean() - rate) < 4.5 * math.sqrt(rate / len(tail))  # the short last segment too
+
+
+@pytest.mark.parametrize("p", [0.05, 0.6])
+def test_high_scorers_share_with_the_sharing_chance(p):
+    """social.share: only enrolled agents at or above the threshold share, each with chance p
+    (a walk over segments of agents at 0.05, a draw per high scorer at 0.6); a score shared
+    before stays shared."""
+    from socialcredit.engine import rng, social
+
+    gen = np.random.default_rng(8)
+    n = 4 * rng.SEGMENT + 999
+    score = gen.uniform(350, 950, n)
+    enrolled = gen.random(n) < 0.7
+    shared = gen.random(n) < 0.1
+    before = shared.copy()
+    shared_now = np.ones(n, np.bool_)
+    social.share(rng.key(2, 5, rng.SHARE), score, enrolled, 700.0, p, shared, shared_now)
+    eligible = enrolled & (score >= 700.0)
+    assert not shared_now[~eligible].any()
+    m = int(eligible.sum())
+    assert abs(shared_now.sum() - m * p) < 4.5 * math.sqrt(m * p * (1 - p))
+    np.testing.assert_array_equal(shared, before | shared_now)
+
+
 def test_good_deeds_and_travel_denials_match_rates():
     sim = _one_step()
     st, sc = sim.state, sim.scenario

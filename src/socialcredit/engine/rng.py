@@ -107,6 +107,34 @@ def gap_before(u, left, none, log_keep):
     return np.int64(gap)
 
 
+#: a walk by geometric gaps over the agents (`walk`) pays where an event's chance is at most
+#: this (a logarithm per event against a hash per agent); above it every agent draws
+RARE = 0.25
+#: agents per segment of such a walk: fixed, so the draws never depend on the threads
+SEGMENT = 1 << 14
+
+
+@njit(inline="always", cache=True)
+def walk(key, first, end, keep_pow, log_keep, hits):
+    """The agents first .. end − 1 (a segment) at which a Bernoulli(p) process over them has
+    an event (`keep_powers(p)`), walked by geometric gaps on agent `first`'s counter: slot 0
+    for the first gap, 2c for the gap after the c-th event (slot 2c − 1 is left for the
+    c-th event's own draw). Stores them in `hits` in order and returns how many there are:
+    one draw per event instead of one per agent."""
+    left = end - first
+    c = 0
+    u = uniform(key, first, 0)
+    while True:
+        gap = gap_before(u, left, none_among(keep_pow, log_keep, left), log_keep)
+        if gap < 0:
+            return c
+        i = end - left + gap
+        hits[c] = i
+        c += 1
+        left = end - i - 1
+        u = uniform(key, first, 2 * c)
+
+
 @njit(inline="always", cache=True)
 def bernoulli(key, agent, slot, p):
     return uniform(key, agent, slot) < p
@@ -130,6 +158,13 @@ def poisson(key, agent, slot, lam):
     if u < 1.0 - lam * (1.0 - lam * (0.5 - lam * (1.0 / 6.0))) - 1e-12:
         return 0
     return _inversion(u, lam, math.exp(-lam))
+
+
+@njit(inline="always", cache=True)
+def poisson_some(u, lam, none):
+    """Poisson(lam) given at least one event, none = e^−lam, lam ≤ 60, by inversion of the
+    uniform u: the smallest k ≥ 1 with P(X ≤ k) ≥ none + u (1 − none)."""
+    return max(1, _inversion(none + u * (1.0 - none), lam, none))
 
 
 @njit(inline="always", cache=True)

@@ -40,13 +40,29 @@ _NONE_TABLE = 256
 
 @njit(parallel=True, cache=True)
 def share(key, score, enrolled, threshold, p, shared, shared_now):
-    """High scorers share (brag about) their score; a shared score stays visible."""
+    """High scorers (enrolled, score ≥ threshold) share (brag about) their score with chance
+    p; a shared score stays visible. At a small p (up to `rng.RARE`) the chances to share
+    are found by a walk by geometric gaps over fixed segments of agents (`rng.walk`) and
+    taken by the high scorers among them: a draw per chance instead of one per high scorer."""
     n = len(score)
-    for i in prange(n):
-        s = enrolled[i] and score[i] >= threshold and rng.uniform(key, i, 0) < p
-        shared_now[i] = s
-        if s:
-            shared[i] = True
+    if p > rng.RARE:
+        for i in prange(n):
+            s = enrolled[i] and score[i] >= threshold and rng.uniform(key, i, 0) < p
+            shared_now[i] = s
+            if s:
+                shared[i] = True
+        return
+    keep_pow, log_keep = rng.keep_powers(p, rng.KEEP_TABLE)
+    for seg in prange((n + rng.SEGMENT - 1) // rng.SEGMENT):
+        first = seg * rng.SEGMENT
+        end = min(n, first + rng.SEGMENT)
+        shared_now[first:end] = False
+        hits = np.empty(end - first, np.int64)
+        for c in range(rng.walk(key, first, end, keep_pow, log_keep, hits)):
+            i = hits[c]
+            if enrolled[i] and score[i] >= threshold:
+                shared_now[i] = True
+                shared[i] = True
 
 
 @njit(parallel=True, cache=True)
