@@ -249,15 +249,18 @@ _HIST_BLOCKS = 2  # fewer for the histograms: each block holds 2 x 65,536 bins p
 
 
 @njit(parallel=True, cache=True)
-def _members_per_group(member, group, n_groups):
-    """How many agents of each group the mask holds (integer counts, in fixed blocks)."""
-    n = len(member)
-    per = (n + _BLOCKS - 1) // _BLOCKS
-    counts = np.zeros((_BLOCKS, n_groups), np.int64)
-    for b in prange(_BLOCKS):
-        for i in range(b * per, min(n, (b + 1) * per)):
-            if member[i]:
-                counts[b, group[i]] += 1
+def _members_per_group(member, members, bounds, n_groups):
+    """How many agents of each group the mask holds: integer counts per chunk, visiting each
+    chunk's agents group by group (`chunk_members`), so each count is a plain sum without a
+    test of the agent's group."""
+    n_chunks = len(bounds)
+    counts = np.zeros((n_chunks, n_groups), np.int64)
+    for c in prange(n_chunks):
+        for g in range(n_groups):
+            k = 0
+            for m in range(bounds[c, g], bounds[c, g + 1]):
+                k += member[members[m]]
+            counts[c, g] = k
     return counts.sum(axis=0)
 
 
@@ -563,7 +566,7 @@ class Recorder:
             cols["score_assortativity"] = (m * c["sxy"] - sx * sy) / np.sqrt((m * c["sxx"] - sx**2) * (m * c["syy"] - sy**2))
             in_giant = self.giant.follow(sim.graph, sim.step_index, int(c["tie_ends"][0]), sim.dropped_per_row,
                                          int(c["unfriended"][0]), sim.ties.friends)
-            giant = _members_per_group(in_giant, self.group, self.n_groups).astype(np.float64)
+            giant = _members_per_group(in_giant, self.chunk_members, self.chunk_bounds, self.n_groups).astype(np.float64)
             cols["giant_component_share"] = np.concatenate([[giant.sum()], giant]) / n
             cols["unfriended"] = c["unfriended"] / 2.0  # tie ends lost; a tie across groups counts half to each
             cols["nudges"] = c["nudges"]
