@@ -390,7 +390,7 @@ def test_reports_are_decided_in_each_target_row_as_a_direct_walk_gives():
     posts or more and a hub's row longer than the table of powers take them outside the
     tables; the graph is one block of rows holding more candidates than a batch, so the
     pass decides them in several batches."""
-    from socialcredit.engine import reporting, rng, scoring
+    from socialcredit.engine import reporting, rng
     from socialcredit.graph import FriendGraph
 
     gen = np.random.default_rng(11)
@@ -406,8 +406,8 @@ def test_reports_are_decided_in_each_target_row_as_a_direct_walk_gives():
     critical[0] = 3
     false_ratio = 0.3
     q = np.empty(n, np.float32)
-    scoring.report_chances(enrolled, informant, 1.0, q)  # q = min(1, κ · 1), −1 unenrolled
-    q_max = scoring.highest_report_chance(float(informant.max()), 1.0)
+    reporting.report_chances(enrolled, informant, 1.0, q)  # q = min(1, κ · 1), −1 unenrolled
+    q_max = reporting.highest_chance(float(informant.max()), 1.0)
     assert q_max >= q.max()
     key = rng.key(4, 9, rng.REPORTING)
     counts = np.full((n, 3), -7, np.int32)  # overwritten, never added to

@@ -108,7 +108,7 @@ class Simulation:
         self.shared_now = np.zeros(n, np.bool_)
         self.flags = np.zeros(n, np.uint8)  # what friends read of each agent in phase 8 (social.flag)
         self.score32 = np.zeros(n, np.float32)
-        self.report_chance = np.zeros(n, np.float32)  # reporters' per-post chances (scoring.report_chances)
+        self.report_chance = np.zeros(n, np.float32)  # reporters' per-post chances (reporting.report_chances)
         # phase 5's work: reports made, true and false reports received (reporting.report)
         self.report_counts = np.zeros((n, 3), np.int32)
         self.nudged = np.zeros(n, np.bool_)

@@ -23,14 +23,13 @@ def good_deeds(key, rate, out):
     per agent with deeds (5 % at the default rate) instead of one per agent."""
     n = len(out)
     none = math.exp(-rate)
-    if 1.0 - none > rng.RARE or rate > 60.0:
+    if 1.0 - none > rng.RARE:  # (so the walk's rates stay far below `poisson_some`'s 60)
         for i in prange(n):
             out[i] = min(rng.poisson(key, i, 0, rate), 32767)
         return
     keep_pow, log_keep = rng.keep_powers(1.0 - none, rng.KEEP_TABLE)
-    for s in prange((n + rng.SEGMENT - 1) // rng.SEGMENT):
-        first = s * rng.SEGMENT
-        end = min(n, first + rng.SEGMENT)
+    for s in prange(rng.segments(n)):
+        first, end = rng.segment(s, n)
         out[first:end] = 0
         hits = np.empty(end - first, np.int64)
         for c in range(rng.walk(key, first, end, keep_pow, log_keep, hits)):

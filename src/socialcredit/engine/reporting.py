@@ -35,6 +35,7 @@ from . import rng
 #: columns of the per-agent counts (an N x 3 array, so one agent's counts share a cache line)
 MADE, RECEIVED_TRUE, RECEIVED_FALSE = 0, 1, 2
 
+
 def active(informants, reward: float) -> bool:
     """Reporting runs only when both the informants' sensitivity and the reward are positive."""
     return informants.sensitivity > 0.0 and reward > 0.0
@@ -43,6 +44,21 @@ def active(informants, reward: float) -> bool:
 def propensity_scale(informants, reward: float) -> float:
     """q_i = min(1, κ_i · scale): the chance that i reports one critical post it sees."""
     return reward * informants.sensitivity if active(informants, reward) else 0.0
+
+
+@njit(parallel=True, cache=True)
+def report_chances(enrolled, informant, q_scale, out):
+    """What the report pass reads of a reporter (phase 5): its per-post report chance
+    q = min(1, κ · scale) as float32, −1 for an agent not enrolled (so a report by it is
+    never kept: `reporting.chance` of a negative q is 0)."""
+    for i in prange(len(enrolled)):
+        out[i] = min(1.0, informant[i] * q_scale) if enrolled[i] else -1.0
+
+
+def highest_chance(informant_max: float, q_scale: float) -> float:
+    """The q of the most inclined agent, rounded to float32 as `report_chances` rounds every
+    q (rounding keeps order): no agent's q exceeds it."""
+    return float(np.float32(min(1.0, informant_max * q_scale)))
 
 
 @njit(inline="always", cache=True)
@@ -94,7 +110,7 @@ def _bound(bound, log_keep, q_max, c, false_ratio):
 def report(key, indptr, ends, indices, q, critical, false_ratio, q_max, counts):
     """Every ordered pair of friends (reporter i, target j), both enrolled, decided in row j:
     i reports j with the chance `chance(q_i, c_j)`. `q` holds each agent's per-post report
-    chance, −1 for one not enrolled (`scoring.report_chances`), so a candidate reporter
+    chance, −1 for one not enrolled (`report_chances`), so a candidate reporter
     not enrolled is never kept and a target not enrolled is skipped; q_max ≥ every q.
 
     Draws on the target's counter (stream REPORTING): slot 0 for the first gap, then for

@@ -115,6 +115,19 @@ SEGMENT = 1 << 14
 
 
 @njit(inline="always", cache=True)
+def segments(n):
+    """How many segments of `SEGMENT` agents cover n agents."""
+    return (n + SEGMENT - 1) // SEGMENT
+
+
+@njit(inline="always", cache=True)
+def segment(s, n):
+    """(first, end) of segment s of n agents."""
+    first = s * SEGMENT
+    return first, min(n, first + SEGMENT)
+
+
+@njit(inline="always", cache=True)
 def walk(key, first, end, keep_pow, log_keep, hits):
     """The agents first .. end − 1 (a segment) at which a Bernoulli(p) process over them has
     an event (`keep_powers(p)`), walked by geometric gaps on agent `first`'s counter: slot 0

@@ -61,21 +61,6 @@ def event_points(enrolled, pts, purchase_points, critical, pro_state, purchases,
         out[i] = b
 
 
-@njit(parallel=True, cache=True)
-def report_chances(enrolled, informant, q_scale, out):
-    """What the report pass reads of a reporter (phase 5): its per-post report chance
-    q = min(1, κ · scale) as float32, −1 for an agent not enrolled (so a report by it is
-    never kept: `reporting.chance` of a negative q is 0)."""
-    for i in prange(len(enrolled)):
-        out[i] = min(1.0, informant[i] * q_scale) if enrolled[i] else -1.0
-
-
-def highest_report_chance(informant_max: float, q_scale: float) -> float:
-    """The q of the most inclined agent, rounded to float32 as `report_chances` rounds every
-    q (rounding keeps order): no agent's q exceeds it."""
-    return float(np.float32(min(1.0, informant_max * q_scale)))
-
-
 @njit(inline="always", cache=True)
 def sanction_points(expressed, tau, severity, proportional, points_per_severity):
     """Observed punishable dissent (a > τ): ψ (uniform) or ψ(a − τ) (proportional), in points."""
@@ -268,9 +253,9 @@ def score_all(sim) -> None:
     counts = sim.report_counts
     if reports_on:
         scale = reporting.propensity_scale(inf, reward)
-        report_chances(st.enrolled, pop.informant, scale, sim.report_chance)
+        reporting.report_chances(st.enrolled, pop.informant, scale, sim.report_chance)
         reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.report_chance, st.critical_posts,
-                         float(inf.false_report_ratio), highest_report_chance(sim.informant_max, scale), counts)
+                         float(inf.false_report_ratio), reporting.highest_chance(sim.informant_max, scale), counts)
     else:
         st.reports_made[:] = 0
         st.reports_true[:] = 0

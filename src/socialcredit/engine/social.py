@@ -19,7 +19,6 @@ up by one thread, so the result does not depend on the thread count.
 
 from __future__ import annotations
 
-
 import numpy as np
 from numba import njit, prange
 
@@ -53,9 +52,8 @@ def share(key, score, enrolled, threshold, p, shared, shared_now):
                 shared[i] = True
         return
     keep_pow, log_keep = rng.keep_powers(p, rng.KEEP_TABLE)
-    for seg in prange((n + rng.SEGMENT - 1) // rng.SEGMENT):
-        first = seg * rng.SEGMENT
-        end = min(n, first + rng.SEGMENT)
+    for seg in prange(rng.segments(n)):
+        first, end = rng.segment(seg, n)
         shared_now[first:end] = False
         hits = np.empty(end - first, np.int64)
         for c in range(rng.walk(key, first, end, keep_pow, log_keep, hits)):
