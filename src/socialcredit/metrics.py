@@ -16,8 +16,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .engine.consequences import INTERNET, JOBS
-from .engine.expression import expression_class
+from .engine.consequences import INTERNET, JOBS, row_of
 from .giant import GiantComponent
 
 ALL = "all"
@@ -95,41 +94,61 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
         score_hi = wealth_hi = -np.inf
         # one group at a time, in local accumulators the compiler keeps in registers (an
         # accumulator row chosen by each agent's group would be read and written in memory
-        # for every agent); each group's additions happen in the same order as in one pass
+        # for every agent); each group's additions happen in the same order as in one pass.
+        # Counts are added as 0 or 1 rather than behind a test wherever the test is one the
+        # processor cannot predict (enrollment before the mandatory step, the expression
+        # classes): 10^6 agents, 17.8 -> 12.1 ms at step 40 and 16.3 -> 11.7 ms at step 112
         for g in range(n_groups):
             # counts and integer measures in integer accumulators (exact, so the same sums as
             # in floating point, without a conversion per value), the rest in float64
             s0 = s1 = s2 = s5 = s8 = s9 = s10 = s13 = s14 = s15 = s16 = s17 = s18 = s19 = s20 = s21 = s25 = s26 = s27 = s28 = s29 = s30 = s31 = s32 = s33 = s34 = s35 = s36 = 0
             s3 = s4 = s6 = s7 = s11 = s12 = s22 = s23 = s24 = s37 = s38 = s39 = s40 = s41 = 0.0
-            for m in range(bounds[c, g], bounds[c, g + 1]):
+            lo = bounds[c, g]
+            hi = bounds[c, g + 1]
+            # three loops over the group's agents, each with few enough arrays and accumulators
+            # for the compiler to keep them in registers (one loop over all 35 arrays spilled
+            # them to the stack: load, add and store for every value)
+            for m in range(lo, hi):  # scores, tiers and the tie statistics
+                # without a branch on enrollment (a coin toss per agent before the mandatory
+                # step): an agent not enrolled adds 0 to the sums of the enrolled (same sums)
                 i = members[m]
-                e = enrolled[i]
                 s = score[i]
+                e = enrolled[i]
+                ef = np.float64(e)
+                t = tier[i]
                 s0 += 1
-                row = n_tiers
-                if e:
-                    row = tier[i]
-                    s1 += 1
-                    s3 += s
-                    s4 += s * s
-                    score_lo = min(score_lo, s)
-                    score_hi = max(score_hi, s)
-                    if tier[i] != previous_tier[i]:
-                        s5 += 1
-                    acc[g, _K + tier[i]] += 1.0
-                if blacklisted[i]:
-                    s2 += 1
+                s1 += e
+                s3 += s * ef
+                s4 += s * s * ef
+                score_lo = min(score_lo, s if e else np.inf)
+                score_hi = max(score_hi, s if e else -np.inf)
+                s5 += e & (t != previous_tier[i])
+                acc[g, _K + t] += ef
+                cnt = enrolled_friends[i]
+                xi = np.float64(np.float32(s)) - centre  # as friends see it (float32, engine.social.flag)
+                sy = friend_score_sum[i]
+                s36 += cnt * e
+                s37 += cnt * xi * ef
+                s38 += cnt * xi * xi * ef
+                s39 += sy * ef
+                s40 += friend_score_sq[i] * ef
+                s41 += xi * sy * ef
+                # ties left after this step's unfriending, as phase 8 counted them (engine.social.rows)
+                deg = friends[i]
+                s34 += deg
+                s35 += deg == 0
+            for m in range(lo, hi):  # speech, perceptions, posts and reports
+                i = members[m]
                 d = dissent[i]
                 x = expressed[i]
                 s6 += d
                 s7 += x
-                cls = expression_class(d, x, tolerance)  # compliant, self-censoring, defiant
-                if cls == 0:
-                    s8 += 1
-                elif cls == 1:
-                    s9 += 1
-                else:
-                    s10 += 1
+                # the classes of engine.expression.expression_class: compliant (δ ≤ τ) and
+                # self-censoring (a < δ, δ > τ) counted as 0 or 1, the defiant (the rest) after
+                # the loop
+                compliant = d <= tolerance
+                s8 += compliant
+                s9 += (x < d) & (not compliant)
                 s11 += perc_nu[i]
                 s12 += perc_psi[i]
                 s13 += critical[i]
@@ -137,15 +156,19 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
                 s15 += rep_true[i]
                 s16 += rep_false[i]
                 s17 += punished[i]
+            s10 = s0 - s8 - s9
+            for m in range(lo, hi):  # consequences, the blacklist, money and the graph's changes
+                i = members[m]
+                row = row_of(enrolled[i], tier[i], n_tiers)
                 s18 += travel_denied[i]
                 s19 += loan_denied[i]
-                if table[row, INTERNET] < 1.0:
-                    s20 += 1
+                s20 += table[row, INTERNET] < 1.0
                 jobs = table[row, JOBS]
-                if blacklisted[i] and bl_enabled and bl_jobs < jobs:
-                    jobs = bl_jobs
-                if jobs < 1.0:
-                    s21 += 1
+                b = blacklisted[i]
+                s2 += b
+                if b and bl_enabled:
+                    jobs = min(jobs, bl_jobs)
+                s21 += jobs < 1.0
                 w = wealth[i]
                 s22 += w
                 w = max(w, 0.0)
@@ -153,8 +176,7 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
                 wealth_hi = max(wealth_hi, w)
                 s23 += income[i]
                 s24 += welfare[i]
-                if loan_remaining[i] > 0.0:
-                    s25 += 1
+                s25 += loan_remaining[i] > 0.0
                 s26 += repaid[i]
                 s27 += missed[i]
                 s28 += judgment[i]
@@ -163,21 +185,6 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
                 s31 += dropped[i]
                 s32 += nudges[i]
                 s33 += shared_now[i]
-                # ties left after this step's unfriending, as phase 8 counted them (engine.social.rows)
-                deg = friends[i]
-                s34 += deg
-                if deg == 0:
-                    s35 += 1
-                if e:
-                    cnt = enrolled_friends[i]
-                    xi = np.float64(np.float32(s)) - centre  # as friends see it (float32, engine.social.flag)
-                    sy = friend_score_sum[i]
-                    s36 += cnt
-                    s37 += cnt * xi
-                    s38 += cnt * xi * xi
-                    s39 += sy
-                    s40 += friend_score_sq[i]
-                    s41 += xi * sy
             acc[g, 0] = s0
             acc[g, 1] = s1
             acc[g, 2] = s2
