@@ -571,6 +571,26 @@ def test_unfriending_raises_score_assortativity():
     assert pruned.metrics.score_assortativity.iloc[-1] > kept.metrics.score_assortativity.iloc[-1] + 0.015
 
 
+@pytest.mark.parametrize("steps", [30, 110])  # a third enrolled; everyone (after the mandatory step 104)
+def test_score_assortativity_is_pearson_over_the_ties_between_enrolled_agents(steps):
+    """The record's score assortativity, from the sums phase 8 leaves per row, against the
+    correlation taken directly over the ties left (each in both directions, both ends
+    enrolled) from the scores in float64: friends see a score to about 6 significant digits,
+    so the two agree to far better than the model's own noise."""
+    sim = Simulation(resolve("sesame-as-reported", agents=4000, steps=steps, seed=11))
+    sim.run()
+    st = sim.state
+    ties = sim.graph.edge_array()
+    ties = ties[st.enrolled[ties[:, 0]] & st.enrolled[ties[:, 1]]]
+    x = np.concatenate([st.score[ties[:, 0]], st.score[ties[:, 1]]])
+    y = np.concatenate([st.score[ties[:, 1]], st.score[ties[:, 0]]])
+    direct = np.corrcoef(x, y)[0, 1]
+    recorded = sim.recorder.rows[-1 - len(sim.recorder.names)]
+    assert recorded["group_name"] == "all" and recorded["step"] == steps
+    assert 0.0 < st.enrolled.mean() < 0.5 if steps == 30 else st.enrolled.all()
+    assert abs(recorded["score_assortativity"] - direct) < 1e-6
+
+
 # --- a real anonymous topology -----------------------------------------------------------------
 
 EGO = Path(__file__).resolve().parents[2] / "shared" / "data" / "ego-facebook.edges"
