@@ -78,7 +78,7 @@ class Model:
     zeros_bool: np.ndarray
     dropped: np.ndarray
     flags: np.ndarray
-    score32: np.ndarray
+    view: np.ndarray
     nudged: np.ndarray
     touched: np.ndarray  # rows holding ties dropped in the last step, until the next update closes them up
     params: Params
@@ -99,7 +99,7 @@ def setup(edges, n, d, f, s0, params: Params, seed: int = 0, compact: str = "aut
         d=np.ascontiguousarray(np.asarray(d, np.float64)[order]), f=np.ascontiguousarray(np.asarray(f, np.float64)[order]),
         enrolled=np.ones(n, np.bool_), shared=np.zeros(n, np.bool_), conformity=np.ones(n, np.float32),
         zeros_f32=np.zeros(n, np.float32), zeros_bool=np.zeros(n, np.bool_),
-        dropped=np.zeros(n, np.int32), flags=np.zeros(n, np.uint8), score32=np.zeros(n, np.float32), nudged=np.zeros(n, np.bool_),
+        dropped=np.zeros(n, np.int32), flags=np.zeros(n, np.uint8), view=np.zeros(n, np.uint32), nudged=np.zeros(n, np.bool_),
         touched=np.zeros(n, np.bool_), params=params, seed=seed, compact=compact,
     )
 
@@ -121,7 +121,7 @@ def step(m: Model) -> None:
             g.compact()
     # rule 6 on the new scores: the engine's phase-8 unfriending, which marks the ties that go
     droppable = social.flag(m.enrolled, m.shared, True, m.s, m.zeros_f32, m.zeros_bool, m.zeros_bool, 1.0,
-                            float(p.low), -np.inf, -np.inf, m.flags, m.score32, m.nudged)
+                            float(p.low), -np.inf, -np.inf, m.flags, m.view, m.nudged)
     if droppable:
         social.unfriend(rng.key(m.seed, m.t, rng.UNFRIEND), g.indptr, g.ends, g.indices, m.flags, m.conformity,
                         float(p.p_drop), False, 1.0, float(p.p_drop), m.dropped, m.touched)

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from .engine.consequences import INTERNET, JOBS, row_of
+from .engine.social import seen_score, view_of
 from .giant import GiantComponent
 
 ALL = "all"
@@ -125,7 +126,7 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
                 s5 += e & (t != previous_tier[i])
                 acc[g, _K + t] += ef
                 cnt = enrolled_friends[i]
-                xi = np.float64(np.float32(s)) - centre  # as friends see it (float32, engine.social.flag)
+                xi = seen_score(view_of(s, 0)) - centre  # as friends see it (engine.social.view_of)
                 sy = friend_score_sum[i]
                 s36 += cnt * e
                 s37 += cnt * xi * ef

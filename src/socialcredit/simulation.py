@@ -107,7 +107,7 @@ class Simulation:
         self.dropped_per_row = np.zeros(n, np.int32)
         self.shared_now = np.zeros(n, np.bool_)
         self.flags = np.zeros(n, np.uint8)  # what friends read of each agent in phase 8 (social.flag)
-        self.score32 = np.zeros(n, np.float32)
+        self.friend_view = np.zeros(n, np.uint32)  # the flags with the new score, as the row pass reads them
         self.report_chance = np.zeros(n, np.float32)  # reporters' per-post chances (reporting.report_chances)
         # phase 5's work: reports made, true and false reports received (reporting.report)
         self.report_counts = np.zeros((n, 3), np.int32)

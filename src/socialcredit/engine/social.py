@@ -20,18 +20,57 @@ up by one thread, so the result does not depend on the thread count.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 from .. import atomic, prefetch, schedule
 from ..graph import NO_ROWS, find_entry, friend_at, friend_id, mark_dropped
 from . import expression, rng
 
 
-# What the phase-8 pass reads of a friend: one flag byte (enrolled, a > τ, observed,
-# punished, visible and below the unfriending threshold, below the drag threshold) instead
-# of six arrays, the new score as float32, and, only where a flag says so, a and conformity.
-# (Contiguous arrays: a NumPy record array of the same fields gathered 2-3x slower.)
+# What the phase-8 passes read of a friend: flags (enrolled, a > τ, observed, punished,
+# visible and below the unfriending threshold, below the drag threshold) instead of six
+# arrays, as a byte (unfriending) and together with the new score in one 4-byte view (the
+# row pass, `view_of`), and, only where a flag says so, a and conformity. (Contiguous
+# arrays: a NumPy record array of the same fields gathered 2-3x slower; an 8-byte record of
+# a float32 score and the flags, slower than the two arrays at 10⁷.)
 ENROLLED, DISSENTER, OBSERVED, PUNISHED, UNFRIENDABLE, DRAGS = 1, 2, 4, 8, 16, 32
+#: the bits of a friend's view (`view_of`) that hold its flags
+VIEW_FLAGS = 0x3F
+
+
+@intrinsic
+def _float_bits(typingctx, x):
+    """The bits of a float32, as a uint32."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+    return types.uint32(types.float32), codegen
+
+
+@intrinsic
+def _bits_float(typingctx, bits):
+    """The float32 whose bits are a uint32."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+    return types.float32(types.uint32), codegen
+
+
+@njit(inline="always", cache=True)
+def view_of(score, flags):
+    """A friend's view in 4 bytes: its score as float32 rounded to 17 bits of fraction, the
+    lowest 6 of the 23 bits holding its flags instead, so that the row pass gathers one
+    array per friend rather than the flag bytes and the scores (10⁷ agents, step 60: the row
+    pass 672 → 462 ms). The score so seen is rounded to nearest (its bits rounded half
+    up: no bias either way), within 2⁻¹⁸ of it relatively (0.002 at a score of 950)."""
+    bits = _float_bits(np.float32(score)) + np.uint32(VIEW_FLAGS // 2 + 1)
+    return (bits & np.uint32(~VIEW_FLAGS & 0xFFFFFFFF)) | np.uint32(flags)
+
+
+@njit(inline="always", cache=True)
+def seen_score(view):
+    """The score a friend's view shows (`view_of`), in float64."""
+    return np.float64(_bits_float(view & np.uint32(~VIEW_FLAGS & 0xFFFFFFFF)))
 
 #: friends counts whose chance of no nudge `rows` looks up (a power per count above it)
 _NONE_TABLE = 256
@@ -65,7 +104,7 @@ def share(key, score, enrolled, threshold, p, shared, shared_now):
 
 @njit(parallel=True, cache=True)
 def flag(enrolled, shared, public, score, expressed, observed, punished, tau, unfriend_threshold,
-         drag_threshold, nudge_threshold, out, score32, nudged):
+         drag_threshold, nudge_threshold, out, view, nudged):
     """What friends can see of each agent this phase (visible: enrolled, and public or shared);
     returns how many agents can be dropped (visible and below the unfriending threshold)."""
     droppable = 0
@@ -89,7 +128,7 @@ def flag(enrolled, shared, public, score, expressed, observed, punished, tau, un
         if punished[i]:
             f |= PUNISHED
         out[i] = f
-        score32[i] = score[i]
+        view[i] = view_of(score[i], f)
     return droppable
 
 
@@ -105,7 +144,7 @@ def _drop_chance(p, conformity, flags, actor, target_flags, drag_mode, non_drag)
 
 
 @njit(parallel=True, cache=True)
-def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nudge_p, learn, severity, learning_rate,
+def rows(nudge_key, indptr, ends, indices, flags, view, expressed, nudged, nudge_p, learn, severity, learning_rate,
          nudge_fear, centre, nudges, perc_nu, perc_psi, dropped, friends, enrolled_friends, friend_score_sum,
          friend_score_sq, dragging):
     """Nudges received, fear learned, and the ties left, in one pass over each row, after
@@ -146,11 +185,11 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                 sy = 0.0
                 syy = 0.0
                 for k in range(indptr[i], ends[i]):
-                    prefetch.ahead(flags, indices, k, 1, prefetch.LIGHT_PASS)
-                    prefetch.ahead(score32, indices, k, 1, prefetch.LIGHT_PASS)
+                    prefetch.ahead(view, indices, k, 1, prefetch.LIGHT_PASS)
                     x = indices[k]
                     j = np.uint32(friend_id(x))  # a dropped entry holds ~j; unsigned: no negative-index check
-                    fj = flags[j]
+                    vj = view[j]  # the friend's flags and score in one read
+                    fj = vj & VIEW_FLAGS
                     if learn and fj & (DISSENTER | PUNISHED):  # one rarely taken test for the common case
                         if fj & DISSENTER:
                             d += 1.0
@@ -169,7 +208,7 @@ def rows(nudge_key, indptr, ends, indices, flags, score32, expressed, nudged, nu
                     e = fj & ENROLLED
                     enr += e
                     low += (fj & DRAGS) != 0  # set for enrolled agents only
-                    y = (np.float64(score32[j]) - centre) * e
+                    y = (seen_score(vj) - centre) * e
                     sy += y
                     syy += y * y
                 if nudge_me:  # each friend nudges independently: the count is Binomial(friends, p), one draw
@@ -341,14 +380,14 @@ def socialise(sim) -> None:
     vis, so, ex, sp, fr = sc.policy.visibility, sc.behaviour.social, sc.behaviour.expression, sc.policy.speech, sc.policy.friends
     share(sim.key(rng.SHARE), st.score, st.enrolled, vis.share_threshold, so.share_probability, st.shared, sim.shared_now)
     droppable = flag(st.enrolled, st.shared, vis.public, st.score, st.expressed_dissent, st.observed, st.punished,
-                     sp.tolerance, vis.unfriend_threshold, fr.drag_threshold, vis.nudge_threshold, sim.flags, sim.score32,
+                     sp.tolerance, vis.unfriend_threshold, fr.drag_threshold, vis.nudge_threshold, sim.flags, sim.friend_view,
                      sim.nudged)
     p = so.unfriend_probability
     if droppable and p > 0.0:  # the highest drop chance bounds every tie's (`_drop_chance`)
         p_max = p * sim.conformity_max * max(1.0, so.non_drag_factor)
         unfriend(sim.key(rng.UNFRIEND), g.indptr, g.ends, g.indices, sim.flags, pop.conformity, p, fr.mode == "drag",
                  so.non_drag_factor, p_max, sim.dropped_per_row, NO_ROWS)  # `rows` closes up every row
-    rows(sim.key(rng.NUDGE), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent, sim.nudged,
+    rows(sim.key(rng.NUDGE), g.indptr, g.ends, g.indices, sim.flags, sim.friend_view, st.expressed_dissent, sim.nudged,
          so.nudge_probability, ex.learning_rate > 0.0, sp.severity, ex.learning_rate, ex.nudge_fear, sim.score_centre,
          st.nudges, st.perceived_surveillance, st.perceived_severity, sim.dropped_per_row, ties.friends,
          ties.enrolled_friends, ties.friend_score_sum, ties.friend_score_sq, ties.dragging)
@@ -374,8 +413,8 @@ def count_ties(sim) -> None:
     st, g, ties = sim.state, sim.graph, sim.ties
     n = st.size
     flag(st.enrolled, st.shared, True, st.score, st.expressed_dissent, st.observed, st.punished, np.inf, -np.inf,
-         sim.scenario.policy.friends.drag_threshold, -np.inf, sim.flags, sim.score32, sim.nudged)
-    rows(np.uint64(0), g.indptr, g.ends, g.indices, sim.flags, sim.score32, st.expressed_dissent, sim.nudged, 0.0,
+         sim.scenario.policy.friends.drag_threshold, -np.inf, sim.flags, sim.friend_view, sim.nudged)
+    rows(np.uint64(0), g.indptr, g.ends, g.indices, sim.flags, sim.friend_view, st.expressed_dissent, sim.nudged, 0.0,
          False, 0.0, 0.0, 0.0, sim.score_centre, np.zeros(n, np.int16), np.zeros(n, np.float32),
          np.zeros(n, np.float32), np.zeros(n, np.int32), ties.friends, ties.enrolled_friends, ties.friend_score_sum,
          ties.friend_score_sq, ties.dragging)
