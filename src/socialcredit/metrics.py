@@ -311,21 +311,19 @@ def _histograms(values, include, group, n_groups, lo, width, sqrt_scale):
     space; in square-root space negatives count as 0)."""
     n = len(values)
     per = (n + _HIST_BLOCKS - 1) // _HIST_BLOCKS
-    counts = np.zeros((_HIST_BLOCKS, n_groups, BINS), np.int32)  # 4 bytes a bin: a block's bins stay in a core's cache
-    sums = np.zeros((_HIST_BLOCKS, n_groups, BINS), np.float64)
+    # one bin more, where the excluded values go: no branch on `include` (a coin toss for the
+    # enrolled before the mandatory step); the caller reads the first BINS
+    counts = np.zeros((_HIST_BLOCKS, n_groups, BINS + 1), np.int32)  # 4 bytes a bin: a block's bins stay in a core's cache
+    sums = np.zeros((_HIST_BLOCKS, n_groups, BINS + 1), np.float64)
     for b in prange(_HIST_BLOCKS):
         for i in range(b * per, min(n, (b + 1) * per)):
-            if include[i]:
-                x = max(values[i], 0.0) if sqrt_scale else values[i]
-                t = np.sqrt(x) if sqrt_scale else x
-                k = int((t - lo) / width)
-                if k >= BINS:
-                    k = BINS - 1
-                elif k < 0:
-                    k = 0
-                counts[b, group[i], k] += 1
-                sums[b, group[i], k] += x
-    return counts, sums
+            x = max(values[i], 0.0) if sqrt_scale else values[i]
+            t = np.sqrt(x) if sqrt_scale else x
+            k = min(max(int((t - lo) / width), 0), BINS - 1)
+            k = k if include[i] else BINS
+            counts[b, group[i], k] += 1
+            sums[b, group[i], k] += x
+    return counts[:, :, :BINS], sums[:, :, :BINS]
 
 
 @njit(inline="always", cache=True)
