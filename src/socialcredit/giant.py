@@ -28,27 +28,51 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from . import prefetch
 from .graph import FriendGraph, find_entry, friend_at
 
 #: agents per block of the parallel passes over every agent (`_cut`, `_depths`)
 _ROWS = 1 << 14
 
 
+#: `_cut` asks for a listed row's parent and bounds this many rows before it checks the row,
+#: and for the row's first entries half as many before
+_CUT_AHEAD = 8
+
+
 @njit(parallel=True, cache=True)
 def _cut(indptr, ends, indices, inside, parent, dropped, root, found):
     """The members whose tie to their parent went this step (only rows that lost ties are
     looked up), listed in agent order; returns how many. `found` (one slot per agent) is
-    scratch: each block lists its own at its own offset, then the lists are closed up."""
+    scratch: each block lists its rows that lost ties at its own offset, keeps those cut
+    from the root, then the lists are closed up. The rows listed are far apart in memory,
+    so each one's parent, bounds and first entries are asked for a few rows before its check
+    (`_CUT_AHEAD`)."""
     n = len(inside)
     n_blocks = (n + _ROWS - 1) // _ROWS
     count = np.zeros(n_blocks, np.int64)
     for b in prange(n_blocks):
-        m = b * _ROWS
-        for v in range(b * _ROWS, min(n, (b + 1) * _ROWS)):
-            if dropped[v] > 0 and inside[v] and v != root and find_entry(indptr, ends, indices, v, parent[v]) < 0:
+        first = b * _ROWS
+        m = first
+        for v in range(first, min(n, first + _ROWS)):
+            if dropped[v] > 0:
                 found[m] = v
                 m += 1
-        count[b] = m - b * _ROWS
+        kept = first  # never past t: the list closes up in place
+        for t in range(first, m):
+            if t + _CUT_AHEAD < m:
+                u = found[t + _CUT_AHEAD]
+                prefetch.at(parent, u)
+                prefetch.at(inside, u)
+                prefetch.at(indptr, u)
+                prefetch.at(ends, u)
+            if t + _CUT_AHEAD // 2 < m:
+                prefetch.at(indices, indptr[found[t + _CUT_AHEAD // 2]])
+            v = found[t]
+            if inside[v] and v != root and find_entry(indptr, ends, indices, v, parent[v]) < 0:
+                found[kept] = v
+                kept += 1
+        count[b] = kept - first
     total = 0
     for b in range(n_blocks):
         for k in range(count[b]):
@@ -176,6 +200,9 @@ class GiantComponent:
         self.parent: np.ndarray | None = None  # the spanning tree; None when labels decided
         self.depth: np.ndarray | None = None
         self.queued: np.ndarray | None = None  # `_reroute`'s marks, False between calls
+        # `_repair`'s lists (cut, following, lost), kept: fresh pages for 12 bytes per agent
+        # at every step cost more than the repair itself at 10⁷ agents
+        self.scratch: np.ndarray | None = None
         self.deepest = 0
         self.root = -1
         self.step = -1
@@ -208,6 +235,7 @@ class GiantComponent:
             self.depth = np.empty(n, np.int32)
         if self.queued is None or len(self.queued) != n:
             self.queued = np.zeros(n, np.bool_)
+            self.scratch = np.empty((3, n), np.int32)
         inside = graph.reach(start, self.parent) if n else np.zeros(0, np.bool_)
         members = int(np.count_nonzero(inside))
         if 2 * members > n:
@@ -223,12 +251,10 @@ class GiantComponent:
         False when the root's component no longer holds more than half of the agents."""
         n = graph.n_nodes
         g = (graph.indptr, graph.ends, graph.indices)
-        cut = np.empty(n, np.int32)
+        cut, following, lost = self.scratch
         n_cut = _cut(*g, self.mask, self.parent, dropped, self.root, cut)
         if n_cut == 0:
             return True
-        following = np.empty(n, np.int32)
-        lost = np.empty(n, np.int32)
         m = _reroute(*g, self.mask, self.parent, self.depth, self.deepest, cut, n_cut, self.queued, following, lost)
         found = np.empty(m, np.int32)
         back = 0
