@@ -112,6 +112,7 @@ class Simulation:
         # phase 5's work: reports made, true and false reports received (reporting.report)
         self.report_counts = np.zeros((n, 3), np.int32)
         self.nudged = np.zeros(n, np.bool_)
+        self.enrolled_before = np.zeros(n, np.bool_)  # phase 1's copy of enrolment before it decides
         self.conformity_max = float(self.population.conformity.max(initial=0.0))  # bounds drop chances (phase 8)
         self.informant_max = float(self.population.informant.max(initial=0.0))  # bounds report chances (phase 5)
         self.score_centre = float(pol.baseline.mean)  # scores are centred here for the assortativity sums

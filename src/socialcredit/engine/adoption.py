@@ -9,6 +9,7 @@ previous step's phase-8 pass left in `sim.ties`, so adoption does not walk the g
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
 
 from . import scoring, social
@@ -27,6 +28,12 @@ def voluntary(friends, enrolled_friends, enrolled, score, tier_mins, table, priv
         enrolled[i] = value > privacy_cost[i]
 
 
+def _kept(sim):
+    """Enrolment as it is, copied into the simulation's own buffer (not fresh memory at every step)."""
+    np.copyto(sim.enrolled_before, sim.state.enrolled)
+    return sim.enrolled_before
+
+
 def adopt(sim) -> None:
     e = sim.scenario.policy.enrolment
     st = sim.state
@@ -35,16 +42,16 @@ def adopt(sim) -> None:
     before = None
     if e.mode == "none":
         if counted and st.enrolled.any():
-            before = st.enrolled.copy()
+            before = _kept(sim)
         st.enrolled[:] = False
     elif e.mode == "mandatory" or (e.mandatory_step is not None and sim.step_index >= e.mandatory_step):
         if not scoring.all_true(st.enrolled):  # from the mandatory step on, nothing changes
             if counted:
-                before = st.enrolled.copy()
+                before = _kept(sim)
             st.enrolled[:] = True
     else:
         if counted:
-            before = st.enrolled.copy()
+            before = _kept(sim)
         voluntary(sim.ties.friends, sim.ties.enrolled_friends, st.enrolled, st.score, sim.tier_mins, sim.table,
                   sim.population.privacy_cost, e.peer_weight)
     if before is not None:
