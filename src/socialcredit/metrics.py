@@ -98,7 +98,7 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
         # for every agent); each group's additions happen in the same order as in one pass.
         # Counts are added as 0 or 1 rather than behind a test wherever the test is one the
         # processor cannot predict (enrollment before the mandatory step, the expression
-        # classes): 10^6 agents, 17.8 -> 12.1 ms at step 40 and 16.3 -> 11.7 ms at step 112
+        # classes): 10⁶ agents, 17.8 → 12.1 ms at step 40 and 16.3 → 11.7 ms at step 112
         for g in range(n_groups):
             # counts and integer measures in integer accumulators (exact, so the same sums as
             # in floating point, without a conversion per value), the rest in float64
@@ -106,9 +106,9 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
             s3 = s4 = s6 = s7 = s11 = s12 = s22 = s23 = s24 = s37 = s38 = s39 = s40 = s41 = 0.0
             lo = bounds[c, g]
             hi = bounds[c, g + 1]
-            # three loops over the group's agents, each with few enough arrays and accumulators
-            # for the compiler to keep them in registers (one loop over all 35 arrays spilled
-            # them to the stack: load, add and store for every value)
+            # three loops over the group's agents, each over a third of the arrays and
+            # accumulators: counting without branches paid only in loops this short
+            # (docs/performance.md)
             for m in range(lo, hi):  # scores, tiers and the tie statistics
                 # without a branch on enrollment (a coin toss per agent before the mandatory
                 # step): an agent not enrolled adds 0 to the sums of the enrolled (same sums)
