@@ -216,7 +216,7 @@ def rows(nudge_key, indptr, ends, indices, flags, view, expressed, nudged, nudge
                             else rng.none_of_binomial(start_deg, nudge_p))
                     m = rng.binomial_none_given(nudge_key, i, 0, start_deg, nudge_p, none)
                 nudges[i] = min(m, 32767)
-                if learn or m > 0:
+                if (learn and (d > 0.0 or seen)) or m > 0:  # otherwise nothing to learn: perceptions stay
                     nu, psi = expression.learned(perc_nu[i], perc_psi[i], d, o, sa, seen, nudges[i], severity,
                                                  learning_rate, nudge_fear)
                     perc_nu[i] = nu
