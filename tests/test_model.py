@@ -571,6 +571,33 @@ def test_unfriending_raises_score_assortativity():
     assert pruned.metrics.score_assortativity.iloc[-1] > kept.metrics.score_assortativity.iloc[-1] + 0.015
 
 
+def test_a_friends_view_keeps_its_flags_and_its_score_to_17_bits():
+    """`social.view_of` packs the flags into the low 6 bits of the float32 score: every flag
+    comes back, and the score seen is the float32 score rounded to nearest at 17 bits of
+    fraction (within 2⁻¹⁸ of it, relatively), for scores of any sign and size."""
+    from numba import njit
+
+    from socialcredit.engine import social
+
+    @njit
+    def pack(scores, flags, views, seen):
+        for i in range(len(scores)):
+            views[i] = social.view_of(scores[i], flags[i])
+            seen[i] = social.seen_score(views[i])
+
+    gen = np.random.default_rng(2)
+    scores = np.concatenate([gen.uniform(350.0, 950.0, 5000), gen.uniform(-1e9, 1e9, 5000), [0.0, 600.0, 1e-3]])
+    flags = gen.integers(0, 64, len(scores)).astype(np.uint8)
+    views = np.empty(len(scores), np.uint32)
+    seen = np.empty(len(scores))
+    pack(scores, flags, views, seen)
+    assert np.array_equal(views & social.VIEW_FLAGS, flags)
+    as32 = scores.astype(np.float32).astype(np.float64)
+    assert np.all(np.abs(seen - as32) <= np.abs(as32) * 2.0**-18)
+    assert seen[-2] == 600.0 and seen[-3] == 0.0  # exactly representable at 17 bits
+    assert abs(np.mean((seen - as32)[:5000])) < 1e-4  # rounded, not truncated: no bias
+
+
 @pytest.mark.parametrize("steps", [30, 110])  # a third enrolled; everyone (after the mandatory step 104)
 def test_score_assortativity_is_pearson_over_the_ties_between_enrolled_agents(steps):
     """The record's score assortativity, from the sums phase 8 leaves per row, against the
