@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .engine.consequences import INTERNET, JOBS, row_of
+from .engine.consequences import INTERNET, job_access, row_of
 from .engine.social import seen_score, view_of
 from .giant import GiantComponent
 
@@ -164,12 +164,9 @@ def _group_sums(members, bounds, n_groups, n_tiers, friends, enrolled_friends, f
                 s18 += travel_denied[i]
                 s19 += loan_denied[i]
                 s20 += table[row, INTERNET] < 1.0
-                jobs = table[row, JOBS]
                 b = blacklisted[i]
                 s2 += b
-                if b and bl_enabled:
-                    jobs = min(jobs, bl_jobs)
-                s21 += jobs < 1.0
+                s21 += job_access(table, row, b, bl_enabled, bl_jobs) < 1.0
                 w = wealth[i]
                 s22 += w
                 w = max(w, 0.0)
