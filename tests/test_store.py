@@ -389,6 +389,26 @@ def test_sigkill_is_detected_as_failed(tmp_path):
     assert not (tmp_path / "runs" / frame.iloc[0]["id"]).exists()
 
 
+def test_sigterm_inside_a_kernel_call_still_marks_interrupted(tmp_path):
+    """A SIGTERM whose handler raises while a compiled kernel returns its arrays reaches the
+    run as a SystemError caused by the interruption: the run is recorded as interrupted and
+    the interruption itself is raised, as for one raised between calls."""
+    sc = resolve("no-system", agents=300, steps=5)
+
+    def kernel_returning(step):
+        if step == 2:
+            try:
+                raise store.Terminated()
+            except store.Terminated as exc:
+                raise SystemError("CPUDispatcher(<function _group_sums>) returned a result with an exception set") from exc
+
+    with pytest.raises(store.Terminated):
+        store.execute(sc, data_dir=tmp_path, progress=kernel_returning)
+    row = store.runs(tmp_path).iloc[0]
+    assert row["status"] == "interrupted"
+    assert row["error"] == "terminated (SIGTERM)"
+
+
 def test_sigterm_marks_interrupted(tmp_path):
     proc = subprocess.Popen(cli_cmd("run", "zhima", "--agents", "2000", "--steps", "100000", "-q"),
                             env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

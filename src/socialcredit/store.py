@@ -565,6 +565,27 @@ def _tag(exc: BaseException, run_id: str) -> None:
         pass
 
 
+def _interruption_in(exc: BaseException) -> BaseException:
+    """The Ctrl-C or SIGTERM behind `exc`, if any, else `exc`. A signal whose handler raises
+    while a compiled kernel hands back its result (Numba boxing the arrays it returns) comes
+    out as a SystemError ("returned a result with an exception set") caused by the
+    interruption; the run was interrupted all the same."""
+    inner = exc
+    while isinstance(inner, SystemError) and inner.__cause__ is not None:
+        inner = inner.__cause__
+    return inner if isinstance(inner, KeyboardInterrupt) else exc
+
+
+def _stopped(writer: RunWriter, exc: BaseException) -> None:
+    """Record in the catalog what stopped the run (`exc`, being handled); raise the
+    interruption behind it if it is a wrapped one, else the caller re-raises `exc`."""
+    stopped = _interruption_in(exc)
+    writer.fail(*_status_of(stopped))
+    _tag(stopped, writer.id)
+    if stopped is not exc:
+        raise stopped from None
+
+
 def _status_of(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, Terminated):
         return "interrupted", "terminated (SIGTERM)"
@@ -592,8 +613,7 @@ def _drive(writer: RunWriter, sim, checkpoint_every: int, progress: Progress | N
         sim.run(progress=after_step)
         return writer.finish(result_of(sim, writer.started))
     except BaseException as exc:
-        writer.fail(*_status_of(exc))
-        _tag(exc, writer.id)
+        _stopped(writer, exc)
         raise
 
 
@@ -623,8 +643,7 @@ def execute(scenario: Scenario, *, data_dir: str | Path | None = None, out: str 
             raise
         except BaseException as exc:
             writer = RunWriter.start(scenario, data_dir=data_dir, out=out, name=name, preset=preset)
-            writer.fail(*_status_of(exc))
-            _tag(exc, writer.id)
+            _stopped(writer, exc)
             raise
         writer = RunWriter.start(scenario, data_dir=data_dir, out=out, name=name, preset=preset,
                                  agents=int(sim.state.size))
@@ -671,8 +690,7 @@ def resume(run_id: str, *, data_dir: str | Path | None = None,
         try:
             sim = checkpoint.restore(scenario, ckpt) if ckpt.is_file() else Simulation(scenario)
         except BaseException as exc:
-            writer.fail(*_status_of(exc))
-            _tag(exc, writer.id)
+            _stopped(writer, exc)
             raise
         return _drive(writer, sim, checkpoint_every, progress, on_start)
 
