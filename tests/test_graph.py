@@ -563,6 +563,35 @@ def test_unfriend_from_droppable_rows_drops_at_the_rule_rates():
         assert abs(gone[ends_low == k].sum() - m * chance) < 4.5 * np.sqrt(m * chance * (1 - chance))
 
 
+def test_unfriend_walks_rows_longer_than_its_table_and_counts_only_drops():
+    """Rows of `rng.KEEP_TABLE` entries or more have no tabled chance of no candidate, so
+    `unfriend` always walks them: a droppable hub of 3,000 friends loses each tie with chance
+    p (small enough that its table's last power, (1 − p)^255 = 0.88, would often say "none"),
+    and rows that drop nothing count 0 (not the mark of a row still to walk)."""
+    from socialcredit.engine import rng, social
+
+    n, p, runs = 3_001, 0.0005, 40
+    assert n - 1 > rng.KEEP_TABLE
+    g = FriendGraph.from_edges(n, np.array([(0, j) for j in range(1, n)], np.int32))
+    flags = np.full(n, social.ENROLLED, np.uint8)
+    flags[0] |= social.UNFRIENDABLE
+    indices, ends = g.indices.copy(), g.ends.copy()
+    total = 0
+    for key in range(runs):
+        g.indices[:] = indices
+        g.ends[:] = ends
+        dropped = np.full(n, 7, np.int32)
+        touched = np.zeros(n, np.bool_)
+        social.unfriend(np.uint64(key), g.indptr, g.ends, g.indices, flags, np.ones(n, np.float32), p, False, 1.0, p,
+                        dropped, touched)
+        assert not dropped[1:].any()
+        assert prune(g.indptr, g.ends, g.indices, touched) == 2 * dropped[0]
+        assert_consistent(g)
+        total += dropped[0]
+    m = runs * (n - 1)
+    assert abs(total - m * p) < 4.5 * np.sqrt(m * p * (1 - p))
+
+
 def test_update_closing_marked_rows_equals_prune_then_update():
     """The score update that closes up the rows `unfriend` touched (sc-core's incremental
     compaction) gives the same scores, rows and row ends as `prune` followed by the plain

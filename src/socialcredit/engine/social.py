@@ -262,12 +262,18 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
     keyed by the row and its candidate count, so the ties that go depend neither on the
     blocks nor on the thread count. A row's entries are read and marked by other rows'
     threads too: every reader decodes a mark (`friend_id`), and a mark written twice is
-    written alike."""
+    written alike.
+
+    Most droppable rows have no candidate at all; which ones may have one is decided first,
+    for every row at once (`_first_draws`, a pass the compiler turns into vector code), so
+    the walk below draws only in those rows: the same draws, the same ties dropped (sc-core,
+    10⁵ agents at step 141, 4.8 × 10⁴ droppable rows: 0.88 → 0.47 ms)."""
     if p_max <= 0.0:
         dropped[:] = 0
         return
     p_max = min(p_max, 1.0)  # a chance of 1 or more always drops
     keep_pow, log_keep = rng.keep_powers(p_max, rng.KEEP_TABLE)  # (1 - p_max)^entries for short rows
+    _first_draws(key, indptr, ends, flags, keep_pow, dropped)  # dropped[j] = -1: row j may have a candidate
     mask = _PIPELINE - 1
     claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
@@ -284,9 +290,9 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
         while block >= 0:
             drawn = read = settled = went = marked = 0
             for j in range(first, last):
+                if dropped[j] == 0:
+                    continue  # no candidate in row j (`_first_draws`)
                 dropped[j] = 0
-                if not flags[j] & UNFRIENDABLE:
-                    continue
                 lo = indptr[j]
                 left = ends[j] - lo  # entries after the last candidate
                 c = 0
@@ -325,6 +331,20 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
                 _mark_friend(marked & mask, gone_row, gone_friend, indptr, ends, indices, touched)
                 marked += 1
             block, first, last = schedule.take(claims, indptr)
+
+
+@njit(parallel=True, cache=True)
+def _first_draws(key, indptr, ends, flags, keep_pow, walk):
+    """`unfriend`'s first draw in every row: walk[j] = -1 where row j can be dropped and the
+    first candidate may fall among its entries (`rng.gap_before`: 1 − u > (1 − p_max)^entries;
+    always for rows longer than `keep_pow`'s table), else 0. Without branches or calls, so
+    the compiler draws for several rows at once (vector code)."""
+    last = len(keep_pow) - 1
+    for j in prange(len(walk)):
+        left = np.int64(ends[j] - indptr[j])
+        u = rng.uniform(key, j, 0)
+        none = keep_pow[min(left, last)]
+        walk[j] = -np.int32(((flags[j] & UNFRIENDABLE) != 0) & ((left > last) | (1.0 - u > none)))
 
 
 @njit(inline="always", cache=True)
