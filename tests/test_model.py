@@ -411,7 +411,8 @@ def test_reports_are_decided_in_each_target_row_as_a_direct_walk_gives():
     assert q_max >= q.max()
     key = rng.key(4, 9, rng.REPORTING)
     counts = np.full((n, 3), -7, np.int32)  # overwritten, never added to
-    reporting.report(key, g.indptr, g.ends, g.indices, q, critical, false_ratio, q_max, counts)
+    walk = np.ones(n, np.bool_)  # scratch, overwritten
+    reporting.report(key, g.indptr, g.ends, g.indices, q, critical, false_ratio, q_max, counts, walk)
 
     made, true_r, false_r = np.zeros(n, int), np.zeros(n, int), np.zeros(n, int)
     candidates = np.zeros(n, int)

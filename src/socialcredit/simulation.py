@@ -111,6 +111,7 @@ class Simulation:
         self.report_chance = np.zeros(n, np.float32)  # reporters' per-post chances (reporting.report_chances)
         # phase 5's work: reports made, true and false reports received (reporting.report)
         self.report_counts = np.zeros((n, 3), np.int32)
+        self.walk = np.zeros(n, np.bool_)  # rows a pass over them walks this step (reporting.report)
         self.nudged = np.zeros(n, np.bool_)
         self.enrolled_before = np.zeros(n, np.bool_)  # phase 1's copy of enrolment before it decides
         self.conformity_max = float(self.population.conformity.max(initial=0.0))  # bounds drop chances (phase 8)

@@ -107,7 +107,7 @@ def _bound(bound, log_keep, q_max, c, false_ratio):
 
 
 @njit(parallel=True, cache=True)
-def report(key, indptr, ends, indices, q, critical, false_ratio, q_max, counts):
+def report(key, indptr, ends, indices, q, critical, false_ratio, q_max, counts, walk):
     """Every ordered pair of friends (reporter i, target j), both enrolled, decided in row j:
     i reports j with the chance `chance(q_i, c_j)`. `q` holds each agent's per-post report
     chance, −1 for one not enrolled (`report_chances`), so a candidate reporter
@@ -120,16 +120,27 @@ def report(key, indptr, ends, indices, q, critical, false_ratio, q_max, counts):
 
     `counts` (N x 3: MADE, RECEIVED_TRUE, RECEIVED_FALSE, by the target's own posts) is
     overwritten with this step's reports: zeroed, then every report added to both of its
-    ends, atomically."""
+    ends, atomically.
+
+    Most rows have no candidate at all; a first pass draws every row's first gap and sets
+    walk[j] (a scratch array of N flags) where j is enrolled and the candidate may fall
+    among its entries (`_may_walk`), without branches or calls, so the compiler draws for
+    several rows at once (vector code), and rows are walked only where it is set: the same
+    draws, the same reports (10⁶ agents of the default preset, steps 41 and 113: 14.1 →
+    13.1 and 28.6 → 26.9 ms; 10⁷ agents, step 61: 150 → 137 ms)."""
     n = len(counts)
-    for i in prange(n):
-        counts[i, MADE] = 0
-        counts[i, RECEIVED_TRUE] = 0
-        counts[i, RECEIVED_FALSE] = 0
     if q_max <= 0.0:
+        for i in prange(n):
+            counts[i, MADE] = 0
+            counts[i, RECEIVED_TRUE] = 0
+            counts[i, RECEIVED_FALSE] = 0
         return
     bound, keep_pow, log_keep = bounds(q_max, false_ratio)
     added = counts.reshape(-1)  # agent j's count c at 3j + c
+    for i in prange(n):
+        walk[i] = _may_walk(key, i, indptr, ends, q, critical, keep_pow)
+    for k in prange(len(added)):
+        added[k] = 0
     claims = schedule.claims(indptr)
     for _ in prange(schedule.WORKERS):  # blocks of rows claimed as threads come free
         # candidates drawn and not yet decided: entry (its reporter), target, count in the row
@@ -140,8 +151,8 @@ def report(key, indptr, ends, indices, q, critical, false_ratio, q_max, counts):
         while block >= 0:
             held = 0
             for j in range(first, last):
-                if q[j] < 0.0:
-                    continue  # not enrolled: no one reports it
+                if not walk[j]:
+                    continue  # not enrolled, or no candidate among its entries
                 c_j = critical[j]
                 b, lk = _bound(bound, log_keep, q_max, c_j, false_ratio)
                 if b <= 0.0:
@@ -170,6 +181,19 @@ def report(key, indptr, ends, indices, q, critical, false_ratio, q_max, counts):
                     u = rng.uniform(key, j, 2 * c)
             _decide(key, held, entry, target, count, indices, q, critical, false_ratio, q_max, bound, log_keep, added)
             block, first, last = schedule.take(claims, indptr)
+
+
+@njit(inline="always", cache=True)
+def _may_walk(key, j, indptr, ends, q, critical, keep_pow):
+    """Whether `report` walks row j: j is enrolled (q_j ≥ 0) and its first candidate may fall
+    among its entries, 1 − u > (1 − bound)^entries for its first draw u (`rng.gap_before`);
+    always where its posts or entries are beyond the table of powers."""
+    posts, width = keep_pow.shape
+    c = np.int64(critical[j])
+    left = np.int64(ends[j] - indptr[j])
+    u = rng.uniform(key, j, 0)
+    none = keep_pow[min(c, posts - 1), min(left, width - 1)]
+    return (q[j] >= 0.0) & ((c >= posts) | (left >= width) | (1.0 - u > none))
 
 
 @njit(inline="always", cache=True)

@@ -255,7 +255,8 @@ def score_all(sim) -> None:
         scale = reporting.propensity_scale(inf, reward)
         reporting.report_chances(st.enrolled, pop.informant, scale, sim.report_chance)
         reporting.report(sim.key(rng.REPORTING), g.indptr, g.ends, g.indices, sim.report_chance, st.critical_posts,
-                         float(inf.false_report_ratio), reporting.highest_chance(sim.informant_max, scale), counts)
+                         float(inf.false_report_ratio), reporting.highest_chance(sim.informant_max, scale), counts,
+                         sim.walk)
     else:
         st.reports_made[:] = 0
         st.reports_true[:] = 0
