@@ -175,6 +175,49 @@ def test_poisson_with_its_chance_of_none_given_is_the_same_draw():
     assert out[..., 0].max() > 5 and (out[..., 0] == 0).mean() > 0.3  # both branches of the search ran
 
 
+def test_consume_draws_each_count_as_the_poisson_search_at_the_agents_current_rates():
+    """`consumption.consume` draws whole blocks of agents in vector code, from the rates
+    `follow_enrolment` keeps (taste, or the incentive rates once enrolled): every count must
+    be `rng.poisson_none_given`'s at the agent's rate, long counts and rates above 60
+    included, and the spending their sum in category order, before and after enrolment
+    changes, over blocks and a partial last block."""
+    from numba import njit
+
+    from socialcredit.engine import consumption, rng
+
+    @njit
+    def reference(key, enrolled, taste, taste_none, enrolled_rates, enrolled_none, price, out, spent):
+        for i in range(taste.shape[0]):
+            total = 0.0
+            for k in range(taste.shape[1]):
+                lam, none = (enrolled_rates[i, k], enrolled_none[i, k]) if enrolled[i] else (taste[i, k], taste_none[i, k])
+                out[i, k] = min(rng.poisson_none_given(key, i, k, np.float64(lam), none), 32767)
+                total += out[i, k] * price[k]
+            spent[i] = total
+
+    gen = np.random.default_rng(5)
+    n = 3 * consumption.BLOCK + 123
+    taste = gen.lognormal(-1.0, 1.5, (n, 4)).astype(np.float32)
+    taste[:5] = [[0.0, 1e-9, 59.9, 75.0]] * 5
+    enrolled_rates = (taste * gen.lognormal(0.0, 0.5, (n, 4))).astype(np.float32)
+    taste_none, enrolled_none = consumption.chance_of_none(taste), consumption.chance_of_none(enrolled_rates)
+    price = np.array([30.0, 60.0, 15.0, 40.0])
+    rates, none = np.ascontiguousarray(taste.T), np.ascontiguousarray(taste_none.T)
+    priced = np.zeros(n, np.bool_)
+    enrolled = np.zeros(n, np.bool_)
+    for step, share in enumerate([0.0, 0.3, 0.6, 1.0]):
+        enrolled |= gen.random(n) < share
+        key = rng.key(2, step, rng.CONSUMPTION)
+        consumption.follow_enrolment(enrolled, priced, taste, taste_none, enrolled_rates, enrolled_none, rates, none)
+        purchases, spending = np.full((n, 4), -1, np.int16), np.full(n, np.nan)
+        consumption.consume(key, rates, none, price, purchases, spending)
+        want, want_spent = np.zeros((n, 4), np.int16), np.zeros(n)
+        reference(key, enrolled, taste, taste_none, enrolled_rates, enrolled_none, price, want, want_spent)
+        assert np.array_equal(priced, enrolled)
+        assert np.array_equal(purchases, want) and np.array_equal(spending, want_spent)
+        assert (want >= rng.TERMS).sum() > 100 and (want[:5, 3] > 30).all()  # the second draw ran
+
+
 @pytest.mark.parametrize("punishment", ["uniform", "proportional"])
 def test_posts_with_the_kept_chances_of_none_are_the_same_draws(punishment):
     """Expression reads e^-lambda of the post rates at a = delta or tau from set-up: its posts
@@ -240,7 +283,7 @@ def test_poisson_inversion_is_the_sequential_search():
     got = [inversion(u, lam, math.exp(-lam)) for u, lam in zip(us, lams)]
     want = [search(u, lam, math.exp(-lam)) for u, lam in zip(us, lams)]
     assert got == want
-    assert max(want) > 2 * rng._TERMS and min(want) == 0
+    assert max(want) > 2 * rng.TERMS and min(want) == 0
 
 
 def test_binomial_with_its_chance_of_none_given_is_the_same_draw():

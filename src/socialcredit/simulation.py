@@ -97,6 +97,10 @@ class Simulation:
                                                           self.purchase_points, beh.consumption.incentive_response)
         self.enrolled_none = consumption.chance_of_none(self.enrolled_rates)
         self.taste_none = consumption.chance_of_none(self.population.taste)  # the same before enrolment
+        # the rates each agent buys at now, category-major (consumption.follow_enrolment): its taste until enrolled
+        self.rates_now = np.ascontiguousarray(self.population.taste.T)
+        self.none_now = np.ascontiguousarray(self.taste_none.T)
+        self.priced_enrolled = np.zeros(n, np.bool_)
         self.post_none = expression.no_post_chances(self)  # posts' chances of none (phase 2)
         perception = beh.expression.initial_perception
         self.state = State.initial(self.population, len(cats), beh.finance.initial_wealth,

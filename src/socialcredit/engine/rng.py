@@ -193,36 +193,47 @@ def poisson_none_given(key, agent, slot, lam, none):
 
 #: cumulative probabilities `_inversion` evaluates without a branch (most counts at the
 #: presets' rates are below it)
-_TERMS = 8
+TERMS = 8
 
 
 @njit(inline="always", cache=True)
 def _inversion(u, lam, none):
     """The smallest k with u ≤ P(X ≤ k), X ~ Poisson(lam), none = P(X = 0) (sequential search).
 
-    The first _TERMS cumulative probabilities are summed without a branch and k counts
+    The first TERMS cumulative probabilities are summed without a branch and k counts
     those below u (the sums never decrease, so the count is the answer when it is below
-    _TERMS); the search goes on from there. The same arithmetic in the same order as the
+    TERMS); the search goes on from there. The same arithmetic in the same order as the
     plain search, so the same counts, without its hard-to-predict exit: two draws per agent
     at 10⁶ agents 29.4 → 17.0 ms. A count of 0 (u ≤ P(X = 0), most draws at the presets'
     small rates) returns before the sums: the one branch is mostly taken and the eight
     divisions are skipped (docs/performance.md)."""
     if u <= none:
         return 0
-    p = none
-    f = p
-    k = 0
-    for m in range(1, _TERMS + 1):
-        k += u > f
-        p *= lam / m
-        f += p
-    if k < _TERMS:
+    k, p, f = poisson_head(u, lam, none)
+    if k < TERMS:
         return k
     while u > f and k < 400:
         k += 1
         p *= lam / k
         f += p
     return k
+
+
+@njit(inline="always", cache=True)
+def poisson_head(u, lam, none):
+    """`_inversion`'s first TERMS cumulative probabilities of Poisson(lam), none = P(X = 0):
+    (k, p, f) with k how many of P(X ≤ 0) .. P(X ≤ TERMS − 1) are below u (the count,
+    when below TERMS; 0 when u ≤ none), p = P(X = TERMS) and f = P(X ≤ TERMS). Without
+    branches or calls, so a loop of draws that uses it can become vector code
+    (`consumption.consume`)."""
+    p = none
+    f = p
+    k = 0
+    for m in range(1, TERMS + 1):
+        k += u > f
+        p *= lam / m
+        f += p
+    return k, p, f
 
 
 @njit(cache=True)
