@@ -218,11 +218,12 @@ def test_consume_draws_each_count_as_the_poisson_search_at_the_agents_current_ra
         assert (want >= rng.TERMS).sum() > 100 and (want[:5, 3] > 30).all()  # the second draw ran
 
 
-@pytest.mark.parametrize("punishment", ["uniform", "proportional"])
-def test_posts_with_the_kept_chances_of_none_are_the_same_draws(punishment):
+@pytest.mark.parametrize("punishment, posting_scale", [("uniform", None), ("proportional", None), ("uniform", 6.0)])
+def test_posts_with_the_kept_chances_of_none_are_the_same_draws(punishment, posting_scale):
     """Expression reads e^-lambda of the post rates at a = delta or tau from set-up: its posts
     must be those of `rng.poisson` at the rates it acted on, under both punishments (the
-    proportional one's interior optimum takes the exponential at the draw)."""
+    proportional one's interior optimum takes the exponential at the draw), and for heavy
+    posters too (counts beyond the draw's branch-free head, drawn again)."""
     from numba import njit
 
     from socialcredit.engine import expression, rng
@@ -233,8 +234,10 @@ def test_posts_with_the_kept_chances_of_none_are_the_same_draws(punishment):
             out[i, 0] = min(rng.poisson(key, i, 1, rate[i] * a[i]), 32767)
             out[i, 1] = min(rng.poisson(key, i, 3, rate[i] * (1.0 - a[i]) * loyalty[i]), 32767)
 
-    sc = resolve("sesame-as-reported", agents=20_000, steps=0, seed=4,
-                 overrides={"policy.speech.punishment": punishment})
+    overrides = {"policy.speech.punishment": punishment}
+    if posting_scale is not None:
+        overrides["population.traits.posting_rate.scale"] = posting_scale
+    sc = resolve("sesame-as-reported", agents=20_000, steps=0, seed=4, overrides=overrides)
     sim = Simulation(sc)
     st, pop = sim.state, sim.population
     st.enrolled[::2] = True  # half enrolled, half not
@@ -255,6 +258,9 @@ def test_posts_with_the_kept_chances_of_none_are_the_same_draws(punishment):
     posts(sim.key(rng.EXPRESSION), pop.posting_rate.astype(np.float64), a, loyalty, out)
     assert np.array_equal(out[:, 0], st.critical_posts) and np.array_equal(out[:, 1], st.pro_state_posts)
     assert st.critical_posts.max() > 3 and st.pro_state_posts.max() > 3
+    assert (st.critical_posts >= rng.TERMS).sum() > 10  # drawn again
+    if posting_scale is not None:
+        assert (st.pro_state_posts >= rng.TERMS).sum() > 10
 
 
 def test_poisson_inversion_is_the_sequential_search():
