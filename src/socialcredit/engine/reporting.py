@@ -186,14 +186,14 @@ def report(key, indptr, ends, indices, q, critical, false_ratio, q_max, counts, 
 @njit(inline="always", cache=True)
 def _may_walk(key, j, indptr, ends, q, critical, keep_pow):
     """Whether `report` walks row j: j is enrolled (q_j ≥ 0) and its first candidate may fall
-    among its entries, 1 − u > (1 − bound)^entries for its first draw u (`rng.gap_before`);
+    among its entries (`rng.some_within` for its first draw u against (1 − bound)^entries);
     always where its posts or entries are beyond the table of powers."""
     posts, width = keep_pow.shape
     c = np.int64(critical[j])
     left = np.int64(ends[j] - indptr[j])
     u = rng.uniform(key, j, 0)
     none = keep_pow[min(c, posts - 1), min(left, width - 1)]
-    return (q[j] >= 0.0) & ((c >= posts) | (left >= width) | (1.0 - u > none))
+    return (q[j] >= 0.0) & ((c >= posts) | (left >= width) | rng.some_within(u, none))
 
 
 @njit(inline="always", cache=True)

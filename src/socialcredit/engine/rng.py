@@ -92,6 +92,14 @@ def none_among(keep_pow, log_keep, entries):
 
 
 @njit(inline="always", cache=True)
+def some_within(u, none):
+    """Whether a walk by geometric gaps from the uniform u finds a candidate among entries
+    whose chance of none is `none` = (1 − p)^entries: the test `gap_before` makes first, and
+    the one a pass deciding beforehand which rows to walk must make (no branch, no call)."""
+    return 1.0 - u > none
+
+
+@njit(inline="always", cache=True)
 def gap_before(u, left, none, log_keep):
     """A walk by geometric gaps over `left` entries, each a candidate with chance p
     independently: from one uniform u, the number of entries before the next candidate
@@ -99,7 +107,7 @@ def gap_before(u, left, none, log_keep):
     (1 − p)^left (then without a logarithm). One draw per candidate instead of one per
     entry; a candidate kept with chance q / p (thinning, Lewis & Shedler 1979) is an entry
     taken with chance q."""
-    if 1.0 - u <= none:
+    if not some_within(u, none):
         return -1
     gap = 0.0 if log_keep == -np.inf else math.log1p(-u) / log_keep
     if gap >= left:  # rounding: the bound and the gap disagree at the edge

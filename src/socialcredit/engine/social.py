@@ -336,7 +336,7 @@ def unfriend(key, indptr, ends, indices, flags, conformity, p, drag_mode, non_dr
 @njit(parallel=True, cache=True)
 def _first_draws(key, indptr, ends, flags, keep_pow, walk):
     """`unfriend`'s first draw in every row: walk[j] = -1 where row j can be dropped and the
-    first candidate may fall among its entries (`rng.gap_before`: 1 − u > (1 − p_max)^entries;
+    first candidate may fall among its entries (`rng.some_within` against (1 − p_max)^entries;
     always for rows longer than `keep_pow`'s table), else 0. Without branches or calls, so
     the compiler draws for several rows at once (vector code)."""
     last = len(keep_pow) - 1
@@ -344,7 +344,7 @@ def _first_draws(key, indptr, ends, flags, keep_pow, walk):
         left = np.int64(ends[j] - indptr[j])
         u = rng.uniform(key, j, 0)
         none = keep_pow[min(left, last)]
-        walk[j] = -np.int32(((flags[j] & UNFRIENDABLE) != 0) & ((left > last) | (1.0 - u > none)))
+        walk[j] = -np.int32(((flags[j] & UNFRIENDABLE) != 0) & ((left > last) | rng.some_within(u, none)))
 
 
 @njit(inline="always", cache=True)
